@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// The test command: build when stale, then run the mocha layers (all by default, or the ones
+// named: unit, nodes, e2e, browser). The last line printed is "N passed, N failed".
+'use strict';
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { ensureBuild } = require('./ensure-build');
+
+const root = path.resolve(__dirname, '..');
+const layers = ['unit', 'nodes', 'e2e', 'browser'];
+const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const extra = process.argv.slice(2).filter((a) => a.startsWith('-'));
+for (const layer of chosen) {
+  if (!layers.includes(layer)) {
+    console.error(`unknown test layer "${layer}" (choose from ${layers.join(', ')})`);
+    process.exit(2);
+  }
+}
+ensureBuild();
+const specs = (chosen.length ? chosen : layers).map((l) => `test/${l}/**/*.test.ts`);
+const r = spawnSync(
+  process.execPath,
+  [
+    require.resolve('mocha/bin/mocha.js'),
+    '--require',
+    'tsx/cjs',
+    '--require',
+    path.join('test', 'support', 'hooks.ts'),
+    '--reporter',
+    path.join('test', 'support', 'summary-reporter.js'),
+    '--timeout',
+    '20000',
+    '--exit',
+    ...extra,
+    ...specs,
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
+process.exit(r.status ?? 1);

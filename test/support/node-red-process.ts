@@ -1,0 +1,175 @@
+/**
+ * A real Node-RED (`node node_modules/node-red/red.js`) for end-to-end tests: a temporary userDir
+ * whose node_modules links to this checkout (so the pack loads as an installed module, with its
+ * examples), bound to 127.0.0.1 on a free port, telemetry and tours off, stopped by its own PID.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { freePort } from './ports';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+export interface NodeRedOptions {
+  /** Extra folders of local nodes (e.g. test fixture nodes). */
+  nodesDir?: string[];
+  /** Extra settings merged into settings.js (must be JSON-serialisable). */
+  settings?: Record<string, unknown>;
+  /** Flows to start with (written to flows.json before start). */
+  flows?: unknown[];
+}
+
+export interface NodeRedInstance {
+  url: string;
+  port: number;
+  userDir: string;
+  process: ChildProcess;
+  /** Everything the process printed so far. */
+  log(): string;
+  exited(): boolean;
+  deploy(flows: unknown[]): Promise<void>;
+  getFlows(): Promise<unknown[]>;
+  inject(nodeId: string): Promise<void>;
+  get(pathname: string): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+const API_HEADERS = { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2' };
+
+export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRedInstance> {
+  const port = await freePort();
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-e2e-'));
+  const modules = path.join(userDir, 'node_modules');
+  fs.mkdirSync(modules);
+  // What `npm install <checkout>` would do: a link to the package root.
+  fs.symlinkSync(repoRoot, path.join(modules, 'node-red-contrib-openadr3-hpwh'), 'dir');
+  const settings = {
+    uiHost: '127.0.0.1',
+    uiPort: port,
+    flowFile: 'flows.json',
+    credentialSecret: 'e2e-test-secret',
+    editorTheme: { tours: false, palette: {} },
+    diagnostics: { enabled: false, ui: false },
+    telemetry: { enabled: false },
+    logging: { console: { level: 'info', metrics: false, audit: false } },
+    nodesDir: options.nodesDir ?? [],
+    ...options.settings,
+  };
+  fs.writeFileSync(
+    path.join(userDir, 'settings.js'),
+    `module.exports = ${JSON.stringify(settings, null, 2)};\n`,
+  );
+  if (options.flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows));
+
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(repoRoot, 'node_modules', 'node-red', 'red.js'),
+      '-u',
+      userDir,
+      '-p',
+      String(port),
+      '--no-telemetry',
+    ],
+    {
+      cwd: userDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+    },
+  );
+  let output = '';
+  let hasExited = false;
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  child.on('exit', () => (hasExited = true));
+
+  const url = `http://127.0.0.1:${port}`;
+  const instance: NodeRedInstance = {
+    url,
+    port,
+    userDir,
+    process: child,
+    log: () => output,
+    exited: () => hasExited,
+    async deploy(flows) {
+      const startedBefore = countStarted(output);
+      const res = await fetch(`${url}/flows`, {
+        method: 'POST',
+        headers: { ...API_HEADERS, 'Node-RED-Deployment-Type': 'full' },
+        body: JSON.stringify({ flows }),
+      });
+      if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
+      // The Admin API answers before the new flows have started: wait for the runtime to say so.
+      await waitFor(() => countStarted(output) > startedBefore || hasExited, 15000, 'flows to start');
+      if (hasExited) throw new Error(`Node-RED exited while deploying:\n${output}`);
+    },
+    async getFlows() {
+      const res = await fetch(`${url}/flows`, { headers: API_HEADERS });
+      const body = (await res.json()) as { flows: unknown[] };
+      return body.flows;
+    },
+    async inject(nodeId) {
+      const res = await fetch(`${url}/inject/${nodeId}`, { method: 'POST' });
+      if (!res.ok)
+        throw new Error(`inject ${nodeId} failed: ${res.status} ${await res.text()}\n${output.slice(-2000)}`);
+    },
+    get: (pathname) => fetch(`${url}${pathname}`),
+    async stop() {
+      if (!hasExited) {
+        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+        await gone;
+        clearTimeout(timer);
+      }
+      fs.rmSync(userDir, { recursive: true, force: true });
+    },
+  };
+
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    if (hasExited) throw new Error(`Node-RED exited during start-up:\n${output}`);
+    try {
+      const res = await fetch(`${url}/settings`, { headers: API_HEADERS });
+      if (res.ok && /Started flows|Starting flows|Flows file/.test(output)) {
+        // Wait for the runtime to have started flows, not just the admin server.
+        if (/Started flows/.test(output) || !options.flows) break;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await instance.stop();
+      throw new Error(`Node-RED did not start within 30 s:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return instance;
+}
+
+function countStarted(log: string): number {
+  return log.split('Started flows').length - 1;
+}
+
+/** Poll `probe` until it returns a truthy value or the time is up. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 10000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
