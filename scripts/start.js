@@ -2,7 +2,7 @@
 // The demo: build if needed, then run Node-RED 4.1 from the local install with its own user
 // directory (.node-red/, gitignored), this pack loaded from the checkout, and flows/demo.json
 // deployed. Options: --port N (editor, default 1880), --keep (keep the flows you edited instead
-// of re-deploying the demo).
+// of re-deploying the demo), --user-dir DIR (another user directory; the tests use a temporary one).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -14,7 +14,8 @@ const args = process.argv.slice(2);
 const portArg = args.indexOf('--port');
 const port = portArg >= 0 ? Number(args[portArg + 1]) : Number(process.env.PORT || 1880);
 const keep = args.includes('--keep');
-const userDir = path.join(root, '.node-red');
+const dirArg = args.indexOf('--user-dir');
+const userDir = dirArg >= 0 ? path.resolve(args[dirArg + 1]) : path.join(root, '.node-red');
 
 ensureBuild();
 
