@@ -17,7 +17,10 @@ if (scripts.length === 0) {
 let failed = 0;
 for (const name of scripts) {
   console.log(`\n=== npm run ${name} ===`);
-  const r = spawnSync('npm', ['run', '--silent', name], { cwd: path.resolve(__dirname, '..'), stdio: 'inherit' });
+  const r = spawnSync('npm', ['run', '--silent', name], {
+    cwd: path.resolve(__dirname, '..'),
+    stdio: 'inherit',
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);
