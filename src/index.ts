@@ -5,3 +5,5 @@
  * Modules are added by area: openadr/, pricing/, scheduling/, cta2045/, modbus/.
  */
 export { PACKAGE_NAME, packageRoot, packageVersion } from './package-info';
+export { renderScheduleSvg, SIGNAL_STYLE } from './chart/schedule-svg';
+export type { ChartSchedule, ChartInterval, ChartOptions } from './chart/schedule-svg';
