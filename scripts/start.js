@@ -37,7 +37,8 @@ module.exports = {
   uiHost: '127.0.0.1',
   flowFile: 'flows.json',
   credentialSecret: 'openadr3-hpwh-demo',
-  editorTheme: { tours: false, projects: { enabled: false } },
+  // The palette catalogue needs the internet; the demo runs offline.
+  editorTheme: { tours: false, projects: { enabled: false }, palette: { catalogues: [] } },
   diagnostics: { enabled: false, ui: false },
   telemetry: { enabled: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },

@@ -49,7 +49,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     uiPort: port,
     flowFile: 'flows.json',
     credentialSecret: 'e2e-test-secret',
-    editorTheme: { tours: false, palette: {} },
+    // No palette catalogue: the machine is offline and the fetch would be a console error.
+    editorTheme: { tours: false, palette: { catalogues: [] } },
     diagnostics: { enabled: false, ui: false },
     telemetry: { enabled: false },
     logging: { console: { level: 'info', metrics: false, audit: false } },
