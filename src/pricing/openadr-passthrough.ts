@@ -73,21 +73,21 @@ export function parseOpenAdrPriceEvents(
       .array()
       .forEach((interval, i) => {
         const own = interval.has('intervalPeriod') ? readPeriod(interval.get('intervalPeriod')) : undefined;
-        let start: number;
-        let length = own?.length ?? eventPeriod?.length;
-        if (own) start = own.start;
-        else if (eventPeriod && length !== undefined) start = eventPeriod.start + i * length;
-        else interval.fail('has no intervalPeriod and the event has none either: its time is unknown');
+        if (!own && !eventPeriod) {
+          interval.fail('has no intervalPeriod and the event has none either: its time is unknown');
+        }
+        const length = own?.length ?? eventPeriod?.length;
         if (length === undefined || length <= 0) {
           interval.fail('has no duration (own or from the event): a price needs a window longer than zero');
         }
-        length = length as number;
+        // Without its own period, interval i follows the event's start by i durations (3.0.1 §event).
+        const start = own ? own.start : eventPeriod!.start + i * length!;
         const payloads = interval.get('payloads').array();
         const pricePayload = payloads.find((p) => (p.value as { type?: unknown }).type === 'PRICE');
         if (!pricePayload)
           throw new PriceFormatError(childPath(interval.path, 'payloads'), 'has no PRICE payload');
         const price = readPrice(pricePayload.get('values').array()[0]);
-        timed.push({ start: start!, end: start! + length, price, at: interval });
+        timed.push({ start, end: start + length!, price, at: interval });
       });
   }
   timed.sort((a, b) => a.start - b.start);
