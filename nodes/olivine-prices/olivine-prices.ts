@@ -70,6 +70,19 @@ interface PriceOutput {
   fetchError?: string;
 }
 
+/** An error with the short text the red status shows (the full message goes to Catch/debug). */
+class PriceNodeError extends Error {
+  constructor(
+    message: string,
+    readonly statusText: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const statusTextOf = (err: Error): string => (err instanceof PriceNodeError ? err.statusText : err.message);
+
 /** Delay before the first fetch after deploy, so the rest of the flow has started. */
 const START_DELAY_MS = 200;
 
@@ -167,14 +180,15 @@ export = function (RED: NodeAPI): void {
       try {
         sample = parseOlivinePrices(fs.readFileSync(file), { priceRange: settings.priceRange });
       } catch (err) {
-        status.error(`fetch failed and the sample is unusable`);
-        throw new Error(`${reason.message}; and the sample ${file} is unusable: ${toError(err).message}`, {
-          cause: err,
-        });
+        throw new PriceNodeError(
+          `${reason.message}; and the sample ${file} is unusable: ${toError(err).message}`,
+          'fetch failed and the sample is unusable',
+          { cause: err },
+        );
       }
       if (settings.fallbackShift) sample = shiftPricesTo(sample, startOfHour(Date.now()));
       node.warn(`olivine-prices: ${reason.message}; using sample prices from ${file}`);
-      status.waiting(`using sample prices: ${describePriceWindow(sample)}`);
+      status.waiting(`using sample prices: ${describePriceWindow(sample, { withStart: false })}`);
       return toOutput(sample, 'sample', reason.message);
     };
 
@@ -198,14 +212,20 @@ export = function (RED: NodeAPI): void {
         if (closing.signal.aborted) throw cause;
         // Fetch failures are PriceFetchErrors; anything else is the parser rejecting the body.
         const invalid = !(thrown instanceof PriceFetchError);
-        const err = new Error(
-          invalid
-            ? `invalid prices from ${settings.url}: ${cause.message}`
-            : `fetch from ${settings.url} failed: ${cause.message}`,
-          { cause },
-        );
+        const err = invalid
+          ? new PriceNodeError(
+              `invalid prices from ${settings.url}: ${cause.message}`,
+              `invalid prices: ${cause.message}`,
+              { cause },
+            )
+          : new PriceNodeError(
+              `fetch from ${settings.url} failed: ${cause.message}`,
+              `fetch failed: ${cause.message}`,
+              {
+                cause,
+              },
+            );
         if (settings.fallbackFile) return useFallback(err);
-        status.error(invalid ? `invalid prices: ${cause.message}` : `fetch failed: ${cause.message}`);
         throw err;
       }
       for (const warning of prices.warnings) node.warn(`olivine-prices: ${warning}`);
@@ -229,17 +249,24 @@ export = function (RED: NodeAPI): void {
             node.send((await refresh()) as unknown as NodeMessageInFlow);
           },
           (err) => {
-            // The status already says what went wrong; a closing node has nothing to report.
-            if (!closing.signal.aborted) node.error(err.message);
+            // A closing node has nothing left to report.
+            if (closing.signal.aborted) return;
+            status.error(statusTextOf(err));
+            // With a message, so a Catch node sees scheduled failures too.
+            node.error(err.message, {});
           },
         );
       }, delayMs);
     };
 
-    handleInput(node, async (msg, send) => {
-      const output = await refresh();
-      send(Object.assign(msg, output) as NodeMessageInFlow);
-    });
+    handleInput(
+      node,
+      async (msg, send) => {
+        const output = await refresh();
+        send(Object.assign(msg, output) as NodeMessageInFlow);
+      },
+      { errorStatus: statusTextOf },
+    );
 
     if (settings.fetchOnStart) scheduleNext(START_DELAY_MS);
     else if (settings.hourly) scheduleNext(msUntilMinutePastHour(Date.now(), settings.minute));

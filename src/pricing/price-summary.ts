@@ -4,8 +4,14 @@ import { OLIVINE_TIME_ZONE, OlivinePrices } from './olivine';
 
 const HOUR = 3_600_000;
 
-/** `24 h from 02-19 05:00Z, 0.109–0.127 USD/kWh` — short enough for a node status. */
-export function describePriceWindow(prices: Pick<OlivinePrices, 'start' | 'end' | 'intervals'>): string {
+/**
+ * `24 h from 02-19 05:00Z, 0.109–0.127 USD/kWh` (or without ` from …` when `withStart` is false):
+ * short enough for a node status.
+ */
+export function describePriceWindow(
+  prices: Pick<OlivinePrices, 'start' | 'end' | 'intervals'>,
+  { withStart = true } = {},
+): string {
   const startMs = Date.parse(prices.start);
   const hours = (Date.parse(prices.end) - startMs) / HOUR;
   const values = prices.intervals.map((i) => i.price);
@@ -13,7 +19,7 @@ export function describePriceWindow(prices: Pick<OlivinePrices, 'start' | 'end' 
   const high = Math.max(...values);
   const at = formatIsoUtc(startMs).slice(5, 16).replace('T', ' ');
   const span = Number.isInteger(hours) ? `${hours} h` : `${hours.toFixed(2)} h`;
-  return `${span} from ${at}Z, ${round(low)}–${round(high)} USD/kWh`;
+  return `${span}${withStart ? ` from ${at}Z` : ''}, ${round(low)}–${round(high)} USD/kWh`;
 }
 
 function round(price: number): string {

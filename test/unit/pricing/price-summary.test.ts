@@ -17,6 +17,10 @@ describe('unit: price window summary, schedule and sample shifting', () => {
     assert.strictEqual(text, '24 h from 02-19 05:00Z, 0.109–0.127 USD/kWh');
     assert.ok(text.length <= 60);
     assert.strictEqual(
+      describePriceWindow(parseOlivinePrices(live()), { withStart: false }),
+      '24 h, 0.109–0.127 USD/kWh',
+    );
+    assert.strictEqual(
       describePriceWindow(parseOlivinePrices(simple())),
       '13 h from 02-17 19:00Z, 0.117–0.122 USD/kWh',
     );
