@@ -180,4 +180,62 @@ describe('e2e: olivine-prices in a real Node-RED process', function () {
     assert.strictEqual(red.exited(), false);
     assert.doesNotMatch(red.log(), /Unhandled|uncaughtException/i);
   });
+
+  it('examples/olivine-prices.json deploys as imported and, with the API unreachable, shows the sample', async () => {
+    const example = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'examples', 'olivine-prices.json'), 'utf8'),
+    ) as Array<Record<string, unknown>>;
+    const prices = example.find((n) => n.type === 'olivine-prices')!;
+    assert.strictEqual(prices.url, 'https://api.olivineinc.com/i/oe/pricing/signal/paced/etou-dyn');
+    assert.ok(
+      example.some((n) => n.type === 'comment'),
+      'the example explains itself',
+    );
+    assert.ok(example.some((n) => n.type === 'inject') && example.some((n) => n.type === 'debug'));
+    // Tests never reach the internet: point the node at a closed local port (what offline looks like).
+    prices.url = `http://127.0.0.1:${await freePort()}/etou-dyn`;
+    const tab = example.find((n) => n.type === 'tab')!.id as string;
+    (prices.wires as string[][])[0].push('n-ex-record');
+    example.push({
+      id: 'n-ex-record',
+      z: tab,
+      type: 'function',
+      func: "global.set('example', { priceSource: msg.priceSource, intervals: msg.prices.length, eventName: msg.payload.eventName }); return null;",
+      outputs: 1,
+      wires: [[]],
+    });
+    example.push({
+      id: 'n-ex-http',
+      z: tab,
+      type: 'http in',
+      url: '/example-probe',
+      method: 'get',
+      wires: [['n-ex-read']],
+    });
+    example.push({
+      id: 'n-ex-read',
+      z: tab,
+      type: 'function',
+      func: "msg.payload = global.get('example') || {}; return msg;",
+      outputs: 1,
+      wires: [['n-ex-resp']],
+    });
+    example.push({ id: 'n-ex-resp', z: tab, type: 'http response', wires: [] });
+
+    red = await startNodeRed();
+    await red.deploy(example);
+    const got = await waitFor(
+      async () => {
+        const body = (await (await red!.get('/example-probe')).json()) as { priceSource?: string };
+        return body.priceSource ? body : undefined;
+      },
+      20000,
+      'the example to emit prices on deploy',
+    );
+    const emitted = got as { priceSource: string; intervals: number; eventName: string };
+    assert.strictEqual(emitted.priceSource, 'sample');
+    assert.strictEqual(emitted.intervals, 24);
+    assert.match(emitted.eventName, /^etou-dyn-sample-\d{4}-\d{2}-\d{2}$/);
+    assert.match(red.log(), /using sample prices from .*etou-dyn-24h\.json/);
+  });
 });
