@@ -246,7 +246,8 @@ export = function (RED: NodeAPI): void {
           node,
           async () => {
             if (settings.hourly) scheduleNext(msUntilMinutePastHour(Date.now(), settings.minute));
-            node.send((await refresh()) as unknown as NodeMessageInFlow);
+            // A copy each: an input and a timer may share one fetch, and downstream nodes may mutate.
+            node.send(RED.util.cloneMessage((await refresh()) as unknown as NodeMessageInFlow));
           },
           (err) => {
             // A closing node has nothing left to report.
@@ -263,7 +264,7 @@ export = function (RED: NodeAPI): void {
       node,
       async (msg, send) => {
         const output = await refresh();
-        send(Object.assign(msg, output) as NodeMessageInFlow);
+        send(Object.assign(msg, RED.util.cloneMessage(output as unknown as NodeMessageInFlow)));
       },
       { errorStatus: statusTextOf },
     );

@@ -60,12 +60,24 @@ export function formatIsoUtc(ms: number): string {
 
 /** The calendar date (`YYYY-MM-DD`) of an instant in an IANA time zone, e.g. America/Los_Angeles. */
 export function calendarDateIn(ms: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(new Date(ms));
+  const parts = dateFormatFor(timeZone).formatToParts(new Date(ms));
   const get = (type: string): string => parts.find((p) => p.type === type)!.value;
   return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
+// Building an Intl.DateTimeFormat costs ~100 µs; keep one per zone.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormatFor(timeZone: string): Intl.DateTimeFormat {
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+    dateFormats.set(timeZone, format);
+  }
+  return format;
 }
