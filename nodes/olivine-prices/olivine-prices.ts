@@ -97,6 +97,11 @@ function readSettings(config: OlivinePricesDef): Settings {
   const url = (config.url ?? '').trim() || OLIVINE_ETOU_DYN_URL;
   if (!/^https?:\/\//i.test(url))
     throw new Error(`url ${JSON.stringify(url)} must start with http:// or https://`);
+  try {
+    new URL(url);
+  } catch {
+    throw new Error(`url ${JSON.stringify(url)} is not a valid URL`);
+  }
   const priceRange = {
     min: number(config.priceMin, -1, 'priceMin', () => true),
     max: number(config.priceMax, 2, 'priceMax', () => true),

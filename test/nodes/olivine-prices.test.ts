@@ -337,5 +337,21 @@ describe('nodes: olivine-prices', () => {
       (await gotError).error.message,
       /bad config: url "ftp:\/\/example\.org\/prices" must start with http/,
     );
+    assert.strictEqual(statusesOf(subject)[0].fill, 'red');
   });
+
+  for (const [field, value, problem] of [
+    ['url', 'http://exa mple.org:99999/', /url .* is not a valid URL/],
+    ['minute', 60, /minute 60 is not valid/],
+    ['timeout', 0, /timeout 0 is not valid/],
+    ['retries', 1.5, /retries 1\.5 is not valid/],
+    ['priceMin', 3, /priceMin 3 is above priceMax 2/],
+  ] as const) {
+    it(`refuses ${field} = ${JSON.stringify(value)}`, async () => {
+      const { subject, caught } = await load({ url: 'http://127.0.0.1:9/', [field]: value });
+      const gotError = nextMessage<{ error: { message: string } }>(caught);
+      subject.receive({});
+      assert.match((await gotError).error.message, problem);
+    });
+  }
 });
