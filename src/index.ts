@@ -7,3 +7,31 @@
 export { PACKAGE_NAME, packageRoot, packageVersion } from './package-info';
 export { renderScheduleSvg, SIGNAL_STYLE } from './chart/schedule-svg';
 export type { ChartSchedule, ChartInterval, ChartOptions } from './chart/schedule-svg';
+
+// Time: strict ISO 8601 durations and date-times (shared by every part that reads times).
+export { parseIsoDuration, isoDurationToMs, formatIsoDuration } from './time/duration';
+export type { IsoDuration } from './time/duration';
+export { parseIsoDateTime, formatIsoUtc, calendarDateIn } from './time/datetime';
+
+// Pricing: Olivine eTOU-Dyn (live and simple shapes, OpenADR 3 passthrough) → OpenADR 3 events.
+export {
+  parseOlivinePrices,
+  pricesToOpenAdrEvent,
+  detectPriceShape,
+  OLIVINE_ETOU_DYN_URL,
+  MISSING_PRICE_SENTINEL,
+  DEFAULT_PRICE_RANGE,
+  PROGRAM_ID_PLACEHOLDER,
+} from './pricing/olivine';
+export type { OlivinePrices, PriceInterval, PriceShape, PriceRange, ParseOptions } from './pricing/olivine';
+export type { OpenAdrEvent } from './pricing/openadr-passthrough';
+export { PriceFormatError } from './pricing/json-path';
+export { parseVtnComment } from './pricing/vtn-comment';
+export { fetchPriceText, PriceFetchError } from './pricing/price-fetch';
+export type { FetchOptions, FetchedText } from './pricing/price-fetch';
+export {
+  describePriceWindow,
+  msUntilMinutePastHour,
+  shiftPricesTo,
+  startOfHour,
+} from './pricing/price-summary';

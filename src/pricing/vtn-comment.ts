@@ -1,0 +1,48 @@
+/**
+ * Olivine's `eventDescriptor.vtnComment`: `Key:Value;Key:Value…`, e.g.
+ * `BindingPrices:True;RetailerLong:Pacific Utility Company;URL:http://www.example.org/PUC`.
+ *
+ * Each pair splits on its FIRST `:` only (URL values contain colons); `True`/`False` become
+ * booleans. The comment is informational, so anything malformed becomes a warning, never an
+ * error: prices must not be lost over a badly written note.
+ */
+export type VtnMetadata = Record<string, string | boolean>;
+
+export function parseVtnComment(
+  comment: unknown,
+  path: string,
+): { metadata: VtnMetadata; warnings: string[] } {
+  const metadata: VtnMetadata = {};
+  const warnings: string[] = [];
+  if (comment === undefined || comment === null) return { metadata, warnings };
+  if (typeof comment !== 'string') {
+    warnings.push(`${path}: ignored, expected a "Key:Value;…" string, got ${typeof comment}`);
+    return { metadata, warnings };
+  }
+  comment.split(';').forEach((segment, i) => {
+    if (segment.trim() === '') return; // a trailing or doubled ";" carries nothing
+    const colon = segment.indexOf(':');
+    if (colon < 0) {
+      warnings.push(`${path}: pair ${i + 1} ${JSON.stringify(segment)} has no ":" and was ignored`);
+      return;
+    }
+    const key = segment.slice(0, colon).trim();
+    const raw = segment.slice(colon + 1).trim();
+    if (key === '') {
+      warnings.push(`${path}: pair ${i + 1} ${JSON.stringify(segment)} has an empty key and was ignored`);
+      return;
+    }
+    if (Object.prototype.hasOwnProperty.call(metadata, key)) {
+      warnings.push(`${path}: key ${JSON.stringify(key)} appears more than once; the first value is kept`);
+      return;
+    }
+    // defineProperty, not assignment: a key such as "__proto__" must stay plain data.
+    Object.defineProperty(metadata, key, {
+      value: raw === 'True' ? true : raw === 'False' ? false : raw,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  });
+  return { metadata, warnings };
+}
