@@ -26,7 +26,8 @@ export interface InstanceOptions {
 export function randomInstance(seed: number, options: InstanceOptions = {}): SchedulerParams {
   const rnd = prng(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(rnd() * items.length)];
-  const round = (x: number, step: number) => Math.round(x / step) * step;
+  // "+ 0" turns -0 into 0: JSON (our way to the Python side) cannot carry -0.
+  const round = (x: number, step: number) => Math.round(x / step) * step + 0;
   const n = 1 + Math.floor(rnd() * (options.maxN ?? 30));
   const priceStyle = pick(['smooth', 'ties', 'negative', 'mixed']);
   const tiers = [0.08, 0.12, 0.2, 0.35].slice(0, 2 + Math.floor(rnd() * 3));
