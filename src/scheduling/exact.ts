@@ -16,133 +16,71 @@
  */
 import { energyTolerance, NormalizedParams, requiredLevelAfter } from './params';
 
-/** Per tree node: 4 maps of 2 numbers (shift A, clamp C). */
-const FLO_A = 0; // forward lower end:  x ↦ max(x + A, C)
+/**
+ * The tree: node i (1 = root, leaves at size + h) holds 8 numbers — four maps of (shift A, clamp C):
+ * forward lower end x ↦ max(x + A, C), forward upper end x ↦ min(x + A, C), and the same two for
+ * the backward recursion. Padding leaves are identity maps. Flat typed array, no allocation in the
+ * loop: this is the fleet-scale hot path.
+ */
+const FLO_A = 0;
 const FLO_C = 1;
-const FHI_A = 2; // forward upper end:  x ↦ min(x + A, C)
+const FHI_A = 2;
 const FHI_C = 3;
-const BLO_A = 4; // backward lower end: x ↦ max(x + A, C)
+const BLO_A = 4;
 const BLO_C = 5;
-const BHI_A = 6; // backward upper end: x ↦ min(x + A, C)
+const BHI_A = 6;
 const BHI_C = 7;
 const W = 8;
 
-class LevelTree {
-  readonly size: number;
-  readonly t: Float64Array;
-  private readonly left = new Int32Array(64);
-  private readonly right = new Int32Array(64);
+function setLeaf(
+  t: Float64Array,
+  o: number,
+  lo: number,
+  hi: number,
+  load: number,
+  minS: number,
+  maxS: number,
+): void {
+  t[o + FLO_A] = lo - load;
+  t[o + FLO_C] = minS;
+  t[o + FHI_A] = hi - load;
+  t[o + FHI_C] = maxS;
+  t[o + BLO_A] = load - hi;
+  t[o + BLO_C] = minS;
+  t[o + BHI_A] = load - lo;
+  t[o + BHI_C] = maxS;
+}
 
-  constructor(n: number) {
-    let size = 1;
-    while (size < n) size <<= 1;
-    this.size = size;
-    this.t = new Float64Array(2 * size * W);
-    // Identity maps everywhere (padding leaves stay identity).
-    for (let i = 0; i < 2 * size; i++) this.setIdentity(i);
-  }
+function setIdentity(t: Float64Array, o: number): void {
+  t[o + FLO_A] = 0;
+  t[o + FLO_C] = -Infinity;
+  t[o + FHI_A] = 0;
+  t[o + FHI_C] = Infinity;
+  t[o + BLO_A] = 0;
+  t[o + BLO_C] = -Infinity;
+  t[o + BHI_A] = 0;
+  t[o + BHI_C] = Infinity;
+}
 
-  private setIdentity(i: number): void {
-    const o = i * W;
-    const t = this.t;
-    t[o + FLO_A] = 0;
-    t[o + FLO_C] = -Infinity;
-    t[o + FHI_A] = 0;
-    t[o + FHI_C] = Infinity;
-    t[o + BLO_A] = 0;
-    t[o + BLO_C] = -Infinity;
-    t[o + BHI_A] = 0;
-    t[o + BHI_C] = Infinity;
-  }
-
-  /** Set interval h's maps from its output range [lo, hi] and draw. */
-  setLeaf(h: number, lo: number, hi: number, load: number, minS: number, maxS: number): void {
-    const o = (this.size + h) * W;
-    const t = this.t;
-    t[o + FLO_A] = lo - load;
-    t[o + FLO_C] = minS;
-    t[o + FHI_A] = hi - load;
-    t[o + FHI_C] = maxS;
-    t[o + BLO_A] = load - hi;
-    t[o + BLO_C] = minS;
-    t[o + BHI_A] = load - lo;
-    t[o + BHI_C] = maxS;
-  }
-
-  /** Recompute node i from its children: forward = left then right; backward = right then left. */
-  pull(i: number): void {
-    const t = this.t;
-    const o = i * W;
-    const l = 2 * i * W;
-    const r = l + W;
-    t[o + FLO_A] = t[l + FLO_A] + t[r + FLO_A];
-    t[o + FLO_C] = Math.max(t[l + FLO_C] + t[r + FLO_A], t[r + FLO_C]);
-    t[o + FHI_A] = t[l + FHI_A] + t[r + FHI_A];
-    t[o + FHI_C] = Math.min(t[l + FHI_C] + t[r + FHI_A], t[r + FHI_C]);
-    t[o + BLO_A] = t[r + BLO_A] + t[l + BLO_A];
-    t[o + BLO_C] = Math.max(t[r + BLO_C] + t[l + BLO_A], t[l + BLO_C]);
-    t[o + BHI_A] = t[r + BHI_A] + t[l + BHI_A];
-    t[o + BHI_C] = Math.min(t[r + BHI_C] + t[l + BHI_A], t[l + BHI_C]);
-  }
-
-  build(): void {
-    for (let i = this.size - 1; i >= 1; i--) this.pull(i);
-  }
-
-  update(h: number): void {
-    for (let i = (this.size + h) >> 1; i >= 1; i >>= 1) this.pull(i);
-  }
-
-  /**
-   * Collect the tree nodes covering leaves [from, to): `left` in increasing position, then
-   * `right` in decreasing position (the standard bottom-up walk). Returns [leftCount, rightCount].
-   */
-  private cover(from: number, to: number): [number, number] {
-    let nl = 0;
-    let nr = 0;
-    const left = this.left;
-    const right = this.right;
-    for (let l = this.size + from, r = this.size + to; l < r; l >>= 1, r >>= 1) {
-      if (l & 1) left[nl++] = l++;
-      if (r & 1) right[nr++] = --r;
-    }
-    return [nl, nr];
-  }
-
-  /** Apply the forward maps of intervals 0..h−1, in order, to [x, x]: levels reachable at boundary h. */
-  forward(h: number, x: number, out: Float64Array): void {
-    const [nl, nr] = this.cover(0, h);
-    const t = this.t;
-    let lo = x;
-    let hi = x;
-    const step = (node: number) => {
-      const o = node * W;
-      lo = Math.max(lo + t[o + FLO_A], t[o + FLO_C]);
-      hi = Math.min(hi + t[o + FHI_A], t[o + FHI_C]);
-    };
-    for (let i = 0; i < nl; i++) step(this.left[i]);
-    for (let i = nr - 1; i >= 0; i--) step(this.right[i]);
-    out[0] = lo;
-    out[1] = hi;
-  }
-
-  /**
-   * Apply the backward maps of intervals h..size−1, last interval first, to [lo, hi]: the levels
-   * at boundary h from which the rest of the horizon can still be completed.
-   */
-  backward(h: number, lo: number, hi: number, out: Float64Array): void {
-    const [nl, nr] = this.cover(h, this.size);
-    const t = this.t;
-    const step = (node: number) => {
-      const o = node * W;
-      lo = Math.max(lo + t[o + BLO_A], t[o + BLO_C]);
-      hi = Math.min(hi + t[o + BHI_A], t[o + BHI_C]);
-    };
-    for (let i = 0; i < nr; i++) step(this.right[i]);
-    for (let i = nl - 1; i >= 0; i--) step(this.left[i]);
-    out[0] = lo;
-    out[1] = hi;
-  }
+/** Node i from its children: forward maps compose left then right, backward maps right then left. */
+function pull(t: Float64Array, i: number): void {
+  const o = i * W;
+  const l = 2 * o;
+  const r = l + W;
+  const flA = t[l + FLO_A];
+  const frA = t[r + FLO_A];
+  t[o + FLO_A] = flA + frA;
+  t[o + FLO_C] = Math.max(t[l + FLO_C] + frA, t[r + FLO_C]);
+  const hlA = t[l + FHI_A];
+  const hrA = t[r + FHI_A];
+  t[o + FHI_A] = hlA + hrA;
+  t[o + FHI_C] = Math.min(t[l + FHI_C] + hrA, t[r + FHI_C]);
+  const blA = t[l + BLO_A];
+  t[o + BLO_A] = t[r + BLO_A] + blA;
+  t[o + BLO_C] = Math.max(t[r + BLO_C] + blA, t[l + BLO_C]);
+  const bhA = t[l + BHI_A];
+  t[o + BHI_A] = t[r + BHI_A] + bhA;
+  t[o + BHI_C] = Math.min(t[r + BHI_C] + bhA, t[l + BHI_C]);
 }
 
 /** Cost per unit of output in interval h (what the objective multiplies control[h] by). */
@@ -169,6 +107,44 @@ export function isFeasible(p: NormalizedParams): boolean {
 }
 
 /**
+ * The greedy's processing order: negative costs most negative first, then the rest most expensive
+ * first, ties by index. Each group is sorted natively as numbers (several times faster than a
+ * comparator sort at fleet scale) and indices are placed by binary search into the sorted keys,
+ * in increasing index order so equal keys keep index order.
+ */
+export function greedyOrder(cost: readonly number[]): Int32Array {
+  const n = cost.length;
+  let negatives = 0;
+  for (let h = 0; h < n; h++) if (cost[h] < 0) negatives++;
+  const neg = new Float64Array(negatives);
+  const rest = new Float64Array(n - negatives);
+  for (let h = 0, i = 0, j = 0; h < n; h++) {
+    const c = cost[h];
+    if (c < 0) neg[i++] = c;
+    else rest[j++] = -c;
+  }
+  neg.sort();
+  rest.sort();
+  const used = new Int32Array(n);
+  const order = new Int32Array(n);
+  for (let h = 0; h < n; h++) {
+    const c = cost[h];
+    const keys = c < 0 ? neg : rest;
+    const key = c < 0 ? c : -c;
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    const slot = (c < 0 ? 0 : negatives) + lo;
+    order[slot + used[slot]++] = h;
+  }
+  return order;
+}
+
+/**
  * The optimal schedule, or null when the problem is infeasible.
  * O(n log n); deterministic (ties by index).
  */
@@ -176,42 +152,51 @@ export function solveExact(p: NormalizedParams): number[] | null {
   if (!isFeasible(p)) return null;
   const n = p.n;
   const cost = unitCosts(p);
-  const order = new Array<number>(n);
-  for (let h = 0; h < n; h++) order[h] = h;
-  // Negative costs first (most negative first), then the rest most expensive first; ties by index.
-  order.sort((a, b) => {
-    const ca = cost[a];
-    const cb = cost[b];
-    const na = ca < 0;
-    const nb = cb < 0;
-    if (na !== nb) return na ? -1 : 1;
-    if (ca !== cb) return na ? ca - cb : cb - ca;
-    return a - b;
-  });
-
-  const tree = new LevelTree(n);
-  for (let h = 0; h < n; h++)
-    tree.setLeaf(h, p.minInput[h], p.maxInput[h], p.load[h], p.minStorage, p.maxStorage);
-  tree.build();
+  const order = greedyOrder(cost);
+  let size = 1;
+  while (size < n) size <<= 1;
+  const t = new Float64Array(2 * size * W);
+  const { minStorage: minS, maxStorage: maxS, load, minInput, maxInput } = p;
+  for (let h = 0; h < n; h++) setLeaf(t, (size + h) * W, minInput[h], maxInput[h], load[h], minS, maxS);
+  for (let h = n; h < size; h++) setIdentity(t, (size + h) * W);
+  for (let i = size - 1; i >= 1; i--) pull(t, i);
 
   const endLo = requiredLevelAfter(p, n - 1);
-  const endHi = p.maxStorage;
-  const f = new Float64Array(2);
-  const b = new Float64Array(2);
+  const stack = new Int32Array(64);
   const control = new Array<number>(n);
-  for (const h of order) {
-    tree.forward(h, p.initialSoc, f);
-    tree.backward(h + 1, endLo, endHi, b);
-    const lo = p.minInput[h];
-    const hi = p.maxInput[h];
-    const rangeLo = Math.max(lo, b[0] - f[1] + p.load[h]);
-    const rangeHi = Math.min(hi, b[1] - f[0] + p.load[h]);
-    let value = cost[h] < 0 ? rangeHi : rangeLo;
+  for (let k = 0; k < n; k++) {
+    const h = order[k];
+    // F_h: forward maps of intervals 0..h−1 applied to the start level. A prefix is covered by
+    // right-hand nodes met on the way up from leaf h, in decreasing position: apply them reversed.
+    let top = 0;
+    for (let r = size + h; r > 1; r >>= 1) if (r & 1) stack[top++] = r - 1;
+    let fLo = p.initialSoc;
+    let fHi = p.initialSoc;
+    while (top > 0) {
+      const o = stack[--top] * W;
+      fLo = Math.max(fLo + t[o + FLO_A], t[o + FLO_C]);
+      fHi = Math.min(fHi + t[o + FHI_A], t[o + FHI_C]);
+    }
+    // B_{h+1}: backward maps of intervals h+1..n−1 applied to the end range, last interval first.
+    // A suffix is covered by left-hand nodes met on the way up from leaf h+1, in increasing
+    // position: apply them reversed.
+    top = 0;
+    for (let l = size + h + 1, r = 2 * size; l < r; l >>= 1, r >>= 1) if (l & 1) stack[top++] = l++;
+    let bLo = endLo;
+    let bHi = maxS;
+    while (top > 0) {
+      const o = stack[--top] * W;
+      bLo = Math.max(bLo + t[o + BLO_A], t[o + BLO_C]);
+      bHi = Math.min(bHi + t[o + BHI_A], t[o + BHI_C]);
+    }
+    const lo = minInput[h];
+    const hi = maxInput[h];
+    let value = cost[h] < 0 ? Math.min(hi, bHi - fLo + load[h]) : Math.max(lo, bLo - fHi + load[h]);
     // Rounding can leave the range a hair inverted or outside the box: stay inside the box.
     value = Math.min(Math.max(value, lo), hi);
     control[h] = value;
-    tree.setLeaf(h, value, value, p.load[h], p.minStorage, p.maxStorage);
-    tree.update(h);
+    setLeaf(t, (size + h) * W, value, value, load[h], minS, maxS);
+    for (let i = (size + h) >> 1; i >= 1; i >>= 1) pull(t, i);
   }
   return control;
 }
