@@ -53,7 +53,8 @@ function cpuMs(): number {
 
 /** Median CPU ms per call over batches lasting at least `minMs` in total. */
 function time(fn: () => unknown, minMs = 300, maxCalls = 100000): number {
-  fn(); // warm-up
+  // Warm-up: let the JIT optimise before measuring (at least 100 ms or 5 calls).
+  for (let w0 = cpuMs(), calls = 0; calls < 5 || (cpuMs() - w0 < 100 && calls < maxCalls); calls++) fn();
   const samples: number[] = [];
   let spent = 0;
   let calls = 0;

@@ -2,7 +2,7 @@
 export * from './params';
 export { simulateSoc, clipOverflow, findViolations } from './soc';
 export type { Violation, ViolationKind } from './soc';
-export { solveExact, isFeasible, unitCosts } from './exact';
+export { solveExact, isFeasible, unitCosts, greedyOrder } from './exact';
 export { solveWithLpSolver, buildSparseModel, LP_SOLVER_PRECISION } from './lp-solver';
 export { scheduleLp, seedFallback } from './lp';
 export type { LpOptions } from './lp';

@@ -182,6 +182,22 @@ describe('scheduling: scheduleLp', () => {
     assert.ok(close(r.savingsPercent!, (100 * r.savings) / r.baselineCost, 1e-15));
   });
 
+  it('greedy order: negative costs most negative first, then most expensive first, ties by index', () => {
+    assert.deepStrictEqual(greedyOrder([0.1, -0.2, 0.3, 0.1, -0.5, 0, 0.3, -0.2]), [4, 1, 7, 2, 6, 0, 3, 5]);
+    assert.deepStrictEqual(greedyOrder([2]), [0]);
+    const costs = Array.from({ length: 1000 }, (_, i) => ((i * 7919) % 13) - 4);
+    const expected = costs
+      .map((c, h) => h)
+      .sort((a, b) => {
+        const na = costs[a] < 0;
+        const nb = costs[b] < 0;
+        if (na !== nb) return na ? -1 : 1;
+        if (costs[a] !== costs[b]) return na ? costs[a] - costs[b] : costs[b] - costs[a];
+        return a - b;
+      });
+    assert.deepStrictEqual(greedyOrder(costs), expected);
+  });
+
   it('rejects an unknown engine', () => {
     assert.throws(() => scheduleLp(seedExample, { engine: 'highs' as never }), /unknown engine "highs"/);
   });
