@@ -1,6 +1,7 @@
 import assert from 'assert';
 import {
   findViolations,
+  greedyOrder,
   isFeasible,
   normalizeParams,
   scheduleHeuristic,
