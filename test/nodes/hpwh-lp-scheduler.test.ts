@@ -83,7 +83,7 @@ describe('nodes: hpwh-lp-scheduler', () => {
   it('plans from now by default: ended intervals dropped, msg.current is the interval to act on', async () => {
     const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler');
     const start = new Date(Date.now() - 30 * 60_000).toISOString();
-    const msg = await t.send({ payload: [0.5, 0.1, 0.2, 0.3], start, intervalMinutes: 60 });
+    const msg = await t.send({ payload: [0.5, 0.1, 0.2, 0.3], start });
     assert.strictEqual(msg.payload.intervals.length, 4);
     assert.ok(
       Date.parse(msg.payload.intervals[0].start) > Date.parse(start),

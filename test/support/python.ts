@@ -26,7 +26,9 @@ function search(modules: string[]): string | undefined {
 
 function tryInstall(modules: string[]): string {
   if (installAttempted) return installAttempted;
-  const packages = modules.map((m) => DEBIAN_PACKAGES[m] ?? `python3-${m}`);
+  // numpy and scipy together: the scheduler tests need both, one apt run is enough.
+  const wanted = new Set([...modules, 'numpy', 'scipy']);
+  const packages = [...wanted].map((m) => DEBIAN_PACKAGES[m] ?? `python3-${m}`);
   if (process.getuid?.() !== 0)
     return (installAttempted = `not root, cannot apt-get install ${packages.join(' ')}`);
   if (!fs.existsSync('/usr/bin/apt-get')) return (installAttempted = 'no apt-get on this machine');
