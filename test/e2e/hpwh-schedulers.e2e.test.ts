@@ -134,6 +134,7 @@ describe('e2e: hpwh-lp-scheduler and hpwh-heuristic-scheduler in a real Node-RED
 
   after(async () => {
     await red?.stop();
+    red = undefined;
   });
 
   it('schedule injected prices and an OpenADR event, report status, survive bad input', async () => {
@@ -198,5 +199,64 @@ describe('e2e: hpwh-lp-scheduler and hpwh-heuristic-scheduler in a real Node-RED
     assert.match(caught[0], /msg.payload must be a price timeline/);
     assert.strictEqual(red.exited(), false);
     assert.doesNotMatch(red.log(), /Unhandled|uncaughtException/i);
+  });
+
+  it('the example flow (examples/hpwh-schedulers.json) deploys as imported and schedules the sample event', async () => {
+    red ??= await startNodeRed();
+    const example = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'examples', 'hpwh-schedulers.json'), 'utf8'),
+    ) as Array<Record<string, unknown>>;
+    // Node-RED offers it under Import ▸ Examples.
+    const listed = await red.get('/library/examples/flows/node-red-contrib-openadr3-hpwh/hpwh-schedulers');
+    assert.strictEqual(listed.status, 200);
+    assert.deepStrictEqual(await listed.json(), example);
+    // As imported, plus a recorder on each scheduler's output (the example's own nodes unchanged).
+    const tab = example.find((n) => n.type === 'tab')!.id as string;
+    const record = {
+      id: 'ex-probe',
+      z: tab,
+      type: 'function',
+      func: "const l = global.get('ex') || []; l.push({ algorithm: msg.payload.algorithm, n: msg.payload.intervals.length, converged: msg.payload.converged, totalCost: msg.payload.totalCost }); global.set('ex', l); return null;",
+      outputs: 1,
+      wires: [[]],
+    };
+    const read = [
+      { id: 'ex-http', z: tab, type: 'http in', url: '/ex', method: 'get', wires: [['ex-read']] },
+      {
+        id: 'ex-read',
+        z: tab,
+        type: 'function',
+        func: "msg.payload = global.get('ex') || []; return msg;",
+        outputs: 1,
+        wires: [['ex-resp']],
+      },
+      { id: 'ex-resp', z: tab, type: 'http response', wires: [] },
+    ];
+    const flows = example.map((n) =>
+      /^hpwh-/.test(String(n.type)) ? { ...n, wires: [[...(n.wires as string[][])[0], 'ex-probe']] } : n,
+    );
+    await red.deploy([...flows, record, ...read]);
+    await red.inject('ex-sched-inject-event');
+    const got = await waitFor(
+      async () => {
+        const l = (await (await red!.get('/ex')).json()) as Array<{
+          algorithm: string;
+          n: number;
+          converged: boolean;
+          totalCost: number;
+        }>;
+        return l.length >= 2 ? l : undefined;
+      },
+      10000,
+      'both example schedules',
+    );
+    assert.deepStrictEqual(got.map((g) => g.algorithm).sort(), ['heuristic', 'lp']);
+    for (const g of got) {
+      assert.strictEqual(g.n, 13);
+      assert.strictEqual(g.converged, true);
+    }
+    const lp = got.find((g) => g.algorithm === 'lp')!;
+    const heuristic = got.find((g) => g.algorithm === 'heuristic')!;
+    assert.ok(lp.totalCost <= heuristic.totalCost + 1e-12, 'the LP is never worse than the heuristic');
   });
 });
