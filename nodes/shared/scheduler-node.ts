@@ -127,6 +127,13 @@ function isPriceInput(payload: unknown): boolean {
   );
 }
 
+/** A cta2045-out / hpwh-modbus-out telemetry payload (it carries the tank level as msg.soc). */
+function isTelemetry(payload: unknown): boolean {
+  return (
+    !!payload && typeof payload === 'object' && ('operatingState' in payload || 'energyStoredWh' in payload)
+  );
+}
+
 function readSoc(value: unknown): number {
   const soc = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof soc !== 'number' || !Number.isFinite(soc)) {
@@ -144,6 +151,20 @@ function readLoad(value: unknown, n: number): number[] {
     throw new Error(`msg.load must be ${n} numbers (kWh drawn in each interval of msg.payload)`);
   }
   return value as number[];
+}
+
+/**
+ * javascript-lp-solver's time grows super-linearly (about 10 s at 2,880 intervals) and would block
+ * Node-RED's event loop; beyond this the node asks for the exact engine, which gives the same cost.
+ */
+export const MAX_LP_SOLVER_INTERVALS = 1000;
+
+function checkEngineSize(settings: SchedulerSettings, algorithm: Algorithm, n: number): void {
+  if (algorithm === 'lp' && settings.engine === 'javascript-lp-solver' && n > MAX_LP_SOLVER_INTERVALS) {
+    throw new Error(
+      `${n} intervals is too many for the javascript-lp-solver engine (at most ${MAX_LP_SOLVER_INTERVALS}; it would block Node-RED for seconds): use the exact engine, same optimum`,
+    );
+  }
 }
 
 /** Compute a schedule from one message (pure apart from the clock; exported for tests). */
@@ -183,6 +204,7 @@ export function scheduleFromMessage(
     if (timeline.length !== params.n) {
       throw new Error(`msg.payload has ${timeline.length} intervals but msg.params.price has ${params.n}`);
     }
+    checkEngineSize(settings, algorithm, params.n);
     const payload = scheduleTimeline(timeline, params, options);
     return { payload, timeline, current: intervalAt(payload, now) };
   }
@@ -191,6 +213,7 @@ export function scheduleFromMessage(
     intervalHours: settings.intervalHours,
     now,
   });
+  checkEngineSize(settings, algorithm, timeline.length);
   let load: number[] | undefined;
   if (msg.load !== undefined) load = readLoad(msg.load, timeline.length);
   else if (settings.useMsgLoad)
@@ -245,10 +268,16 @@ export function registerSchedulerNode(RED: NodeAPI, type: string, algorithm: Alg
 
     handleInput<SchedulerMsg>(node, (msg, send) => {
       if (!settings) throw settingsError ?? new Error('invalid settings');
+      // Telemetry reports unknown numbers as null: an unknown level keeps the remembered one.
+      if (msg.soc === null) msg = { ...msg, soc: undefined };
       if (msg.soc !== undefined) soc = readSoc(msg.soc);
       let source = msg;
       if (msg.params === undefined && !isPriceInput(msg.payload)) {
         if (msg.soc === undefined) {
+          if (isTelemetry(msg.payload)) {
+            status.waiting(`telemetry without a tank level · still ${soc.toFixed(1)} kWh`);
+            return;
+          }
           throw new Error(
             'msg.payload must be a price timeline [{start, end, price}], an OpenADR event or an array of prices',
           );

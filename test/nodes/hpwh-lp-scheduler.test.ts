@@ -107,6 +107,23 @@ describe('nodes: hpwh-lp-scheduler', () => {
     assert.ok(replanned.payload.totalCost < first.payload.totalCost, 'a fuller tank needs less heat');
   });
 
+  it('telemetry with an unknown level (msg.soc null) keeps the remembered level and sends nothing', async () => {
+    const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', whole);
+    t.node.receive({ payload: { operatingState: 'IdleNormal', energyStoredWh: null }, soc: null });
+    await quiet();
+    assert.match(t.statuses.at(-1)!.text!, /telemetry without a tank level · still 6.0 kWh/);
+    const msg = await t.send({ payload: [0.1, 0.2], soc: null, start: '2026-03-01T00:00:00Z' });
+    assert.strictEqual(msg.payload.initialSoc, 6, 'the configured level');
+  });
+
+  it('refuses horizons too long for javascript-lp-solver instead of blocking Node-RED', async () => {
+    const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', { ...whole, engine: 'javascript-lp-solver' });
+    assert.match(
+      await t.fail({ payload: new Array(1001).fill(0.1) }),
+      /1001 intervals is too many .* use the exact engine/,
+    );
+  });
+
   it('infeasible: the seed fallback, converged false, a warning and a yellow status', async () => {
     const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', whole);
     const msg = await t.send({ payload: [0.1, 0.2], load: [9, 9], soc: 1, start: '2026-03-01T00:00:00Z' });
