@@ -5,7 +5,6 @@ import {
   drawForIntervals,
   packageRoot,
   paramsForTimeline,
-  parseIsoDuration,
   planFrom,
   PriceInterval,
   RESIDENTIAL_DRAW_SHAPE,
@@ -13,6 +12,7 @@ import {
   scheduleTimeline,
   toPriceTimeline,
 } from '../../../src';
+import { parseIsoDuration } from '../../../src/scheduling/timeline';
 
 const hourly = (start: string, prices: number[]): PriceInterval[] =>
   toPriceTimeline(prices, { start, intervalHours: 1 });
