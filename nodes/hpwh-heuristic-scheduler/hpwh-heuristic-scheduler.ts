@@ -1,0 +1,7 @@
+/** hpwh-heuristic-scheduler: the seed's greedy water-heater schedule (see nodes/shared/scheduler-node.ts). */
+import type { NodeAPI } from 'node-red';
+import { registerSchedulerNode } from '../shared/scheduler-node';
+
+export = function (RED: NodeAPI): void {
+  registerSchedulerNode(RED, 'hpwh-heuristic-scheduler', 'heuristic');
+};
