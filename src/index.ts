@@ -94,7 +94,7 @@ export type {
   SignalThresholds,
   PricePercentiles,
   PriceSignals,
-  PriceInterval,
+  PriceInterval as TimelinePriceInterval,
   TimelineOptions,
   DrawProfileName,
   HeaterSettings,
