@@ -5,3 +5,6 @@
  * Modules are added by area: openadr/, pricing/, scheduling/, cta2045/, modbus/.
  */
 export { PACKAGE_NAME, packageRoot, packageVersion } from './package-info';
+
+// CTA-2045 (src/cta2045/): codec, stream parser, link layer, UCM, dispatcher, simulator.
+export * from './cta2045';
