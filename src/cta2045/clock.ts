@@ -28,10 +28,23 @@ export const realClock: Clock = {
 export function scaledClock(factor: number, startAt: number = Date.now()): Clock & { factor: number } {
   if (!(factor > 0)) throw new RangeError(`clock factor must be > 0, got ${factor}`);
   const realStart = Date.now();
+  const now = (): number => startAt + (Date.now() - realStart) * factor;
   return {
     factor,
-    now: () => startAt + (Date.now() - realStart) * factor,
-    setTimeout: (fn, ms) => ({ id: setTimeout(fn, Math.max(0, ms / factor)) }),
+    now,
+    setTimeout: (fn, ms) => {
+      // Node rounds timer delays to whole real milliseconds, which is up to `factor` simulated
+      // ms early: re-arm until the simulated deadline has really passed.
+      const due = now() + ms;
+      const handle: { id: unknown } = { id: null };
+      const arm = (): void => {
+        const left = due - now();
+        if (left <= 0) fn();
+        else handle.id = setTimeout(arm, Math.max(1, Math.ceil(left / factor)));
+      };
+      handle.id = setTimeout(arm, Math.max(0, Math.ceil(ms / factor)));
+      return handle;
+    },
     clearTimeout: (h) => {
       if (h) clearTimeout(h.id as NodeJS.Timeout);
     },

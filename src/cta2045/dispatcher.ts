@@ -15,7 +15,8 @@ import { Clock, realClock, TimerHandle } from './clock';
 import { Cta2045Connection } from './connection';
 import { CommandResult, Cta2045Ucm } from './ucm';
 
-export type CommandName = 'shed' | 'normal' | 'loadup' | 'advanced-loadup' | 'critical-peak' | 'grid-emergency';
+export type CommandName =
+  'shed' | 'normal' | 'loadup' | 'advanced-loadup' | 'critical-peak' | 'grid-emergency';
 
 export const COMMAND_NAMES: readonly CommandName[] = [
   'shed',
@@ -105,7 +106,8 @@ export interface DispatcherOptions {
 
 function toMs(value: string | number | Date, field: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new Error(`schedule interval ${field} is not a valid time: ${String(value)}`);
+  if (!Number.isFinite(ms))
+    throw new Error(`schedule interval ${field} is not a valid time: ${String(value)}`);
   return ms;
 }
 
@@ -113,7 +115,8 @@ function toMs(value: string | number | Date, field: string): number {
 export function parseSchedule(intervals: unknown): Block[] {
   if (!Array.isArray(intervals)) throw new Error('schedule.intervals must be an array');
   const blocks = intervals.map((raw, i) => {
-    if (typeof raw !== 'object' || raw === null) throw new Error(`schedule.intervals[${i}] must be an object`);
+    if (typeof raw !== 'object' || raw === null)
+      throw new Error(`schedule.intervals[${i}] must be an object`);
     const it = raw as Partial<ScheduleInterval>;
     if (it.start === undefined) throw new Error(`schedule.intervals[${i}].start is missing`);
     if (it.end === undefined) throw new Error(`schedule.intervals[${i}].end is missing`);
@@ -131,7 +134,12 @@ export function parseSchedule(intervals: unknown): Block[] {
   return blocks.sort((a, b) => a.start - b.start);
 }
 
-const SIGNAL_COMMAND: Record<number, CommandName> = { [-1]: 'shed', 0: 'normal', 1: 'loadup', 2: 'advanced-loadup' };
+const SIGNAL_COMMAND: Record<number, CommandName> = {
+  [-1]: 'shed',
+  0: 'normal',
+  1: 'loadup',
+  2: 'advanced-loadup',
+};
 
 /**
  * Events: 'command' (DispatchRecord), 'telemetry' (Telemetry), 'status' (DesiredCommand | null,
@@ -201,10 +209,13 @@ export class ScheduleDispatcher extends EventEmitter {
 
   private set(name: string, ms: number, fn: () => void): void {
     this.clock.clearTimeout(this.timers[name]);
-    this.timers[name] = this.clock.setTimeout(() => {
-      this.timers[name] = null;
-      if (this.running) fn();
-    }, Math.max(0, ms));
+    this.timers[name] = this.clock.setTimeout(
+      () => {
+        this.timers[name] = null;
+        if (this.running) fn();
+      },
+      Math.max(0, ms),
+    );
   }
 
   private clear(name: string): void {
@@ -247,7 +258,12 @@ export class ScheduleDispatcher extends EventEmitter {
   /** What should be in force at `at` (schedule clock ms). */
   desired(at = this.clock.now()): DesiredCommand {
     if (this.manual && this.manual.until > at) {
-      return { command: this.manual.command, until: this.manual.until, extraWh: this.manual.extraWh, source: 'manual' };
+      return {
+        command: this.manual.command,
+        until: this.manual.until,
+        extraWh: this.manual.extraWh,
+        source: 'manual',
+      };
     }
     const i = this.blocks.findIndex((b) => b.start <= at && at < b.end);
     if (i < 0) return { command: 'normal', until: this.nextBoundary(at), source: 'none' };
@@ -267,7 +283,8 @@ export class ScheduleDispatcher extends EventEmitter {
     for (const b of this.blocks) {
       for (const t of [b.start, b.end]) if (t > at && (next === null || t < next)) next = t;
     }
-    if (this.manual && this.manual.until > at && (next === null || this.manual.until < next)) next = this.manual.until;
+    if (this.manual && this.manual.until > at && (next === null || this.manual.until < next))
+      next = this.manual.until;
     return next;
   }
 
@@ -299,7 +316,11 @@ export class ScheduleDispatcher extends EventEmitter {
       return null;
     }
     // Nothing scheduled and nothing active: no need to tell the heater to run normally.
-    if (want.source === 'none' && (!this.active || this.active.command === 'normal') && trigger !== 'manual') {
+    if (
+      want.source === 'none' &&
+      (!this.active || this.active.command === 'normal') &&
+      trigger !== 'manual'
+    ) {
       this.emitStatus();
       return null;
     }

@@ -118,10 +118,12 @@ export class LinkEndpoint extends EventEmitter {
   private deadlineTimer: TimerHandle | null = null;
   private readonly timers = new Set<TimerHandle>();
   private readonly pendingWaits = new Set<() => void>();
-  private waiter: ((ev: { kind: 'ack' } | { kind: 'nak'; reason: number } | { kind: 'timeout' }) => void) | null =
-    null;
-  private responseWaiter: { match: (m: Cta2045Message) => boolean; resolve: (r: { msg: Cta2045Message; bytes: Uint8Array } | null) => void } | null =
-    null;
+  private waiter:
+    ((ev: { kind: 'ack' } | { kind: 'nak'; reason: number } | { kind: 'timeout' }) => void) | null = null;
+  private responseWaiter: {
+    match: (m: Cta2045Message) => boolean;
+    resolve: (r: { msg: Cta2045Message; bytes: Uint8Array } | null) => void;
+  } | null = null;
   private stateValue: LinkState = 'idle';
   private readonly replyTries: number;
   private readonly onData = (bytes: Uint8Array): void => this.receive(bytes);
@@ -287,15 +289,17 @@ export class LinkEndpoint extends EventEmitter {
         await this.idleBus(0);
       }
       attempts++;
-      const ack = new Promise<{ kind: 'ack' } | { kind: 'nak'; reason: number } | { kind: 'timeout' }>((resolve) => {
-        this.waiter = resolve;
-        this.later(this.timing.linkAckTimeoutMs, () => {
-          if (this.waiter === resolve) {
-            this.waiter = null;
-            resolve({ kind: 'timeout' });
-          }
-        });
-      });
+      const ack = new Promise<{ kind: 'ack' } | { kind: 'nak'; reason: number } | { kind: 'timeout' }>(
+        (resolve) => {
+          this.waiter = resolve;
+          this.later(this.timing.linkAckTimeoutMs, () => {
+            if (this.waiter === resolve) {
+              this.waiter = null;
+              resolve({ kind: 'timeout' });
+            }
+          });
+        },
+      );
       this.setState('waiting-link-ack');
       if (!(await this.write(job.bytes))) {
         this.waiter = null;

@@ -63,7 +63,9 @@ export class InProcessTransport extends EventEmitter implements Transport {
 }
 
 /** Two connected in-process ends: [ucm side, device side]. */
-export function createTransportPair(name = 'simulated water heater'): [InProcessTransport, InProcessTransport] {
+export function createTransportPair(
+  name = 'simulated water heater',
+): [InProcessTransport, InProcessTransport] {
   const a = new InProcessTransport(name);
   const b = new InProcessTransport(`${name} (device side)`);
   a.peer = b;
@@ -108,7 +110,8 @@ export class SerialTransport extends EventEmitter implements Transport {
   }
 
   async open(): Promise<void> {
-    if (this.port) throw new Error(`${this.description}: a transport opens once; make a new one to reconnect`);
+    if (this.port)
+      throw new Error(`${this.description}: a transport opens once; make a new one to reconnect`);
     const create =
       this.options.createPort ??
       ((o: { path: string; baudRate: number }) => {
@@ -182,7 +185,10 @@ export class SerialTransport extends EventEmitter implements Transport {
 }
 
 /** List serial ports; machines without udev (containers) make serialport reject: say so. */
-export async function listSerialPorts(): Promise<{ ports: Array<{ path: string; manufacturer?: string }>; error?: string }> {
+export async function listSerialPorts(): Promise<{
+  ports: Array<{ path: string; manufacturer?: string }>;
+  error?: string;
+}> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { SerialPort } = require('serialport') as typeof import('serialport');

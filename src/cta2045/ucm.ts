@@ -178,11 +178,20 @@ export class Cta2045Ucm extends EventEmitter {
     );
     const base = { command, frame: toHex(bytes), attempts: r.attempts, latencyMs: r.responseMs };
     if (r.outcome === 'response' && r.response?.kind === 'basic') {
-      if (r.response.opcode1 === Basic.AppAck && r.response.opcode2 === opcode1) return { ...base, outcome: 'acked' };
+      if (r.response.opcode1 === Basic.AppAck && r.response.opcode2 === opcode1)
+        return { ...base, outcome: 'acked' };
       if (r.response.opcode1 === Basic.AppAck) {
-        return { ...base, outcome: 'nak', reason: `App ACK for the wrong opcode (${basicName(r.response.opcode2)})` };
+        return {
+          ...base,
+          outcome: 'nak',
+          reason: `App ACK for the wrong opcode (${basicName(r.response.opcode2)})`,
+        };
       }
-      return { ...base, outcome: 'nak', reason: `App NAK: ${APP_NAK_NAMES[r.response.opcode2] ?? r.response.opcode2}` };
+      return {
+        ...base,
+        outcome: 'nak',
+        reason: `App NAK: ${APP_NAK_NAMES[r.response.opcode2] ?? r.response.opcode2}`,
+      };
     }
     return { ...base, ...linkFailure(r) };
   }
@@ -235,7 +244,11 @@ export class Cta2045Ucm extends EventEmitter {
     if (r.outcome === 'response' && r.response?.kind === 'intermediate') {
       const rc = decodeAdvancedLoadUpReply(r.response.data).responseCode;
       if (rc === 0) return { ...base, outcome: 'acked' };
-      return { ...base, outcome: 'nak', reason: `response code ${rc}: ${INTERMEDIATE_RC_NAMES[rc] ?? 'unknown'}` };
+      return {
+        ...base,
+        outcome: 'nak',
+        reason: `response code ${rc}: ${INTERMEDIATE_RC_NAMES[rc] ?? 'unknown'}`,
+      };
     }
     return { ...base, ...linkFailure(r) };
   }
@@ -244,7 +257,8 @@ export class Cta2045Ucm extends EventEmitter {
   async queryOperationalState(): Promise<{ code: number; name: string } | null> {
     const r = await this.endpoint.send(
       operationalStateQuery(),
-      (m) => m.kind === 'basic' && (m.opcode1 === Basic.OperationalStateResponse || m.opcode1 === Basic.AppNak),
+      (m) =>
+        m.kind === 'basic' && (m.opcode1 === Basic.OperationalStateResponse || m.opcode1 === Basic.AppNak),
     );
     if (r.outcome !== 'response' || r.response?.kind !== 'basic') return null;
     if (r.response.opcode1 !== Basic.OperationalStateResponse) return null;
@@ -277,10 +291,7 @@ export class Cta2045Ucm extends EventEmitter {
   }
 
   async queryMaxPayload(): Promise<number | null> {
-    const r = await this.endpoint.send(
-      maxPayloadQuery(),
-      (m) => m.kind === 'datalink' && m.opcode1 === 0x19,
-    );
+    const r = await this.endpoint.send(maxPayloadQuery(), (m) => m.kind === 'datalink' && m.opcode1 === 0x19);
     if (r.outcome !== 'response' || r.response?.kind !== 'datalink') return null;
     return MAX_PAYLOAD_SIZES[r.response.opcode2] ?? null;
   }
@@ -323,7 +334,8 @@ export class Cta2045Ucm extends EventEmitter {
       sgdMaxPayload: this.sgdMaxPayload,
       deviceInfo,
       // ALU needs an 8-byte payload at the SGD and capability bit 6.
-      advancedLoadUpSupported: intermediate && this.sgdMaxPayload >= 8 && !!deviceInfo?.advancedLoadUpSupported,
+      advancedLoadUpSupported:
+        intermediate && this.sgdMaxPayload >= 8 && !!deviceInfo?.advancedLoadUpSupported,
     };
   }
 
@@ -336,7 +348,10 @@ export class Cta2045Ucm extends EventEmitter {
 function linkFailure(r: SendResult): { outcome: CommandOutcome; reason: string } {
   switch (r.outcome) {
     case 'link-nak':
-      return { outcome: 'nak', reason: `link NAK 0x${(r.nakReason ?? 0).toString(16).padStart(2, '0')}: ${LINK_NAK_NAMES[r.nakReason ?? 0]}` };
+      return {
+        outcome: 'nak',
+        reason: `link NAK 0x${(r.nakReason ?? 0).toString(16).padStart(2, '0')}: ${LINK_NAK_NAMES[r.nakReason ?? 0]}`,
+      };
     case 'link-timeout':
       return { outcome: 'timeout', reason: `no link ACK after ${r.attempts} tries` };
     case 'response-timeout':
@@ -347,4 +362,3 @@ function linkFailure(r: SendResult): { outcome: CommandOutcome; reason: string }
       return { outcome: 'nak', reason: `unexpected response` };
   }
 }
-

@@ -35,7 +35,8 @@ import { Transport } from '../transport';
 import { SgdMode, TankModel, TankParameters } from './tank';
 
 /** How the appliance reacts to a message it does not support (UNVERIFIED in the notes). */
-export type UnsupportedReaction = 'link-nak-06' | 'link-nak-07' | 'app-nak-01' | 'intermediate-rc-01' | 'silent';
+export type UnsupportedReaction =
+  'link-nak-06' | 'link-nak-07' | 'app-nak-01' | 'intermediate-rc-01' | 'silent';
 
 export interface SimulatorVariants {
   unsupported: UnsupportedReaction;
@@ -170,12 +171,14 @@ export class WaterHeaterSimulator extends EventEmitter {
     while (this.lastAdvance < now) {
       // Step to the next discontinuity (event expiry or comm timeout) so modes change on time.
       let until = now;
-      if (this.expiresAt !== null && this.expiresAt > this.lastAdvance) until = Math.min(until, this.expiresAt);
+      if (this.expiresAt !== null && this.expiresAt > this.lastAdvance)
+        until = Math.min(until, this.expiresAt);
       const commDeadline = this.lastCommAt + this.variants.commTimeoutSeconds * 1000;
       if (this.mode !== 'normal' && commDeadline > this.lastAdvance) until = Math.min(until, commDeadline);
       this.tank.advance((until - this.lastAdvance) / 1000, new Date(this.lastAdvance), this.mode);
       this.lastAdvance = until;
-      if (this.expiresAt !== null && this.lastAdvance >= this.expiresAt) this.setMode('normal', null, 'expired');
+      if (this.expiresAt !== null && this.lastAdvance >= this.expiresAt)
+        this.setMode('normal', null, 'expired');
       if (this.mode !== 'normal' && this.lastAdvance >= commDeadline) {
         this.setMode('normal', null, 'no outside communication');
       }
@@ -290,7 +293,8 @@ export class WaterHeaterSimulator extends EventEmitter {
     if (mode) {
       const seconds = durationSeconds(op2);
       this.record(mode, { opcode2: op2, durationSeconds: seconds });
-      if (this.customerOverride && this.variants.overrideNaks) return { link: 'ack' as const, reply: appNak(0x05) };
+      if (this.customerOverride && this.variants.overrideNaks)
+        return { link: 'ack' as const, reply: appNak(0x05) };
       // A new command replaces the running one; 0 = unknown duration = until further notice.
       const expires = seconds === null || seconds === Infinity ? null : now + seconds * 1000;
       this.setMode(mode, expires, 'command');
@@ -363,7 +367,10 @@ export class WaterHeaterSimulator extends EventEmitter {
           reply: temperatureReply(0x03, 0x0003, 'F', cToF(this.tank.params.setpointC)),
         };
       case 0x0304:
-        return { link: 'ack' as const, reply: temperatureReply(0x04, 0x0003, 'F', cToF(this.tank.temperatureC)) };
+        return {
+          link: 'ack' as const,
+          reply: temperatureReply(0x04, 0x0003, 'F', cToF(this.tank.temperatureC)),
+        };
       case 0x0600:
         return { link: 'ack' as const, reply: commodityReply(this.commodityRecords()) };
       case 0x0c00:
@@ -377,21 +384,31 @@ export class WaterHeaterSimulator extends EventEmitter {
     if (!this.variants.advancedLoadUp) return this.unsupported('intermediate', op1, op2);
     if (data.length === 0) {
       const extra = Math.round(this.tank.aluExtraWh);
-      const minutes = this.expiresAt ? Math.max(0, Math.round((this.expiresAt - this.clock.now()) / 60000)) : 0;
+      const minutes = this.expiresAt
+        ? Math.max(0, Math.round((this.expiresAt - this.clock.now()) / 60000))
+        : 0;
       const q = extra > 0xfffe ? { value: Math.ceil(extra / 1000), units: 3 } : { value: extra, units: 0 };
       return {
         link: 'ack' as const,
-        reply: intermediateReply(op1, op2, 0, [minutes >> 8, minutes & 0xff, q.value >> 8, q.value & 0xff, q.units]),
+        reply: intermediateReply(op1, op2, 0, [
+          minutes >> 8,
+          minutes & 0xff,
+          q.value >> 8,
+          q.value & 0xff,
+          q.units,
+        ]),
       };
     }
-    if (!(this.capabilityBitmap & (1 << 6))) return { link: 'ack' as const, reply: intermediateReply(op1, op2, 0x08) };
+    if (!(this.capabilityBitmap & (1 << 6)))
+      return { link: 'ack' as const, reply: intermediateReply(op1, op2, 0x08) };
     let req: ReturnType<typeof decodeAdvancedLoadUpRequest>;
     try {
       req = decodeAdvancedLoadUpRequest(data);
     } catch {
       return { link: 'ack' as const, reply: intermediateReply(op1, op2, 0x03) };
     }
-    if (req.value === 0 || req.units > 3) return { link: 'ack' as const, reply: intermediateReply(op1, op2, 0x02) };
+    if (req.value === 0 || req.units > 3)
+      return { link: 'ack' as const, reply: intermediateReply(op1, op2, 0x02) };
     const extraWh = req.value * 10 ** req.units;
     this.record('advanced-loadup', { durationSeconds: req.durationMinutes * 60, extraWh });
     if (this.customerOverride && this.variants.overrideNaks) {
@@ -409,7 +426,10 @@ export class WaterHeaterSimulator extends EventEmitter {
   /** The customer presses override (or releases it); the SGD tells the UCM. */
   setCustomerOverride(on: boolean): void {
     this.customerOverride = on;
-    void this.endpoint?.send(customerOverrideFrame(on), (m) => m.kind === 'basic' && m.opcode1 === Basic.AppAck);
+    void this.endpoint?.send(
+      customerOverrideFrame(on),
+      (m) => m.kind === 'basic' && m.opcode1 === Basic.AppAck,
+    );
   }
 
   /** Power cycle: the event is forgotten and the SGD runs its own start-up query. */

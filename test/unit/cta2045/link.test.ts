@@ -42,7 +42,10 @@ describe('cta2045 link layer and UCM', () => {
     const [sent, ack, response, ourAck] = wire.map((w) => w.at);
     assert.ok(ack - sent >= 38, `SGD ACK after tMA (${ack - sent} ms)`);
     assert.ok(response - ack >= 98, `application response after tAR (${response - ack} ms)`);
-    assert.ok(ourAck - response >= 38 && ourAck - response < 200, `our ACK after 40 ms (${ourAck - response} ms)`);
+    assert.ok(
+      ourAck - response >= 38 && ourAck - response < 200,
+      `our ACK after 40 ms (${ourAck - response} ms)`,
+    );
     const second = await ucm.endShed();
     assert.strictEqual(second.outcome, 'acked');
     const next = wire.find((w, i) => i > 3 && w.direction === 'tx' && toHex(w.bytes) === toHex(endShed()))!;
@@ -115,11 +118,20 @@ describe('cta2045 link layer and UCM', () => {
       await delay(30);
       return got;
     };
-    assert.deepStrictEqual(await exchange('08 01 00 02 13 02 D1 63', 2), ['06 00', '08 01 00 02 03 13 DF 54']);
-    assert.deepStrictEqual(await exchange('08 01 00 02 11 01 D9 5E', 2), ['06 00', '08 01 00 02 03 11 E3 52']);
+    assert.deepStrictEqual(await exchange('08 01 00 02 13 02 D1 63', 2), [
+      '06 00',
+      '08 01 00 02 03 13 DF 54',
+    ]);
+    assert.deepStrictEqual(await exchange('08 01 00 02 11 01 D9 5E', 2), [
+      '06 00',
+      '08 01 00 02 03 11 E3 52',
+    ]);
     assert.deepStrictEqual(await exchange('08 04 00 00 72 D6', 1), ['15 06']);
     assert.deepStrictEqual(await exchange('08 02 00 00 7A D0', 1), ['06 00']);
-    assert.deepStrictEqual(await exchange('08 03 00 02 18 00 BA 75', 2), ['06 00', '08 03 00 02 19 0D 9D 84']);
+    assert.deepStrictEqual(await exchange('08 03 00 02 18 00 BA 75', 2), [
+      '06 00',
+      '08 03 00 02 19 0D 9D 84',
+    ]);
     const utc = await exchange('08 02 00 02 02 00 03 44', 2);
     assert.strictEqual(utc[0], '06 00');
     assert.match(utc[1], /^08 02 00 09 02 80 00 /);
@@ -172,7 +184,13 @@ describe('cta2045 link layer and UCM', () => {
     assert.ok(reading && reading.capacityWh! > 9000 && reading.capacityWh! < 9300);
   });
 
-  for (const variant of ['link-nak-06', 'link-nak-07', 'app-nak-01', 'intermediate-rc-01', 'silent'] as UnsupportedReaction[]) {
+  for (const variant of [
+    'link-nak-06',
+    'link-nak-07',
+    'app-nak-01',
+    'intermediate-rc-01',
+    'silent',
+  ] as UnsupportedReaction[]) {
     it(`ends unsupported requests cleanly when the SGD reacts with ${variant}`, async () => {
       const { ucm, sim } = await ucmAndSim({ variants: { unsupported: variant, advancedLoadUp: false } });
       const hs = await ucm.handshake();
