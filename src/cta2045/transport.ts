@@ -154,19 +154,22 @@ export class SerialTransport extends EventEmitter implements Transport {
         void this.close();
         reject(new Error(`${this.description}: write did not complete within ${timeoutMs} ms`));
       }, timeoutMs);
+      // Done when the driver has taken the bytes (write callback) and flushed them (drain).
       port.write(Buffer.from(bytes), (err) => {
-        if (err && !settled) {
+        if (settled) return;
+        if (err) {
           settled = true;
           clearTimeout(timer);
           reject(err);
+          return;
         }
-      });
-      port.drain((err) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (err) reject(err);
-        else resolve();
+        port.drain((drainErr) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          if (drainErr) reject(drainErr);
+          else resolve();
+        });
       });
     });
   }
