@@ -492,3 +492,34 @@ export class ScheduleDispatcher extends EventEmitter {
 function round(v: number | null): number | null {
   return v === null ? null : Math.round(v);
 }
+
+/** Turn msg.payload into a single command, or explain what is wrong with it. */
+export function parseSingleCommand(payload: unknown): SingleCommand {
+  if (typeof payload === 'string') {
+    const command = payload.trim().toLowerCase() as CommandName;
+    if (!COMMAND_NAMES.includes(command)) {
+      throw new Error(`msg.payload "${payload}" is not a command: use ${COMMAND_NAMES.join(', ')}`);
+    }
+    return { command };
+  }
+  const obj = payload as Record<string, unknown>;
+  const command = String(obj.command ?? '').toLowerCase() as CommandName;
+  if (!COMMAND_NAMES.includes(command)) {
+    throw new Error(
+      `msg.payload.command must be one of ${COMMAND_NAMES.join(', ')}, got "${String(obj.command)}"`,
+    );
+  }
+  const out: SingleCommand = { command };
+  if (obj.durationSeconds !== undefined) {
+    const d = Number(obj.durationSeconds);
+    if (!Number.isFinite(d) || d <= 0)
+      throw new Error(`msg.payload.durationSeconds must be a positive number`);
+    out.durationSeconds = d;
+  }
+  if (obj.extraWh !== undefined) {
+    const e = Number(obj.extraWh);
+    if (!Number.isFinite(e) || e <= 0) throw new Error(`msg.payload.extraWh must be a positive number`);
+    out.extraWh = e;
+  }
+  return out;
+}

@@ -63,7 +63,13 @@ export { Cta2045Ucm } from './ucm';
 export type { CommandResult, HandshakeResult, CommodityReading } from './ucm';
 export { Cta2045Connection } from './connection';
 export type { ConnectionOptions, ConnectionState } from './connection';
-export { ScheduleDispatcher, parseSchedule, EXPECTED_STATES, COMMAND_NAMES } from './dispatcher';
+export {
+  ScheduleDispatcher,
+  parseSchedule,
+  parseSingleCommand,
+  EXPECTED_STATES,
+  COMMAND_NAMES,
+} from './dispatcher';
 export type { ScheduleInterval, SingleCommand, Telemetry, DispatchRecord, CommandName } from './dispatcher';
 export { InProcessTransport, createTransportPair, SerialTransport, listSerialPorts } from './transport';
 export type { Transport, SerialTransportOptions } from './transport';
