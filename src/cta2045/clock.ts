@@ -25,9 +25,13 @@ export const realClock: Clock = {
  * A clock running `factor` times faster than real time, starting at `startAt` (simulated epoch
  * ms). factor 3600 turns an hour into a second.
  */
-export function scaledClock(factor: number, startAt: number = Date.now()): Clock & { factor: number } {
+export function scaledClock(
+  factor: number,
+  startAt: number = Date.now(),
+  /** Real time at which the clock reads `startAt` (to share one timeline between processes). */
+  realStart: number = Date.now(),
+): Clock & { factor: number } {
   if (!(factor > 0)) throw new RangeError(`clock factor must be > 0, got ${factor}`);
-  const realStart = Date.now();
   const now = (): number => startAt + (Date.now() - realStart) * factor;
   return {
     factor,
