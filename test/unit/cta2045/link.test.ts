@@ -197,7 +197,7 @@ describe('cta2045 link layer and UCM', () => {
       assert.strictEqual(hs.advancedLoadUpSupported, false);
       const alu = await ucm.advancedLoadUp(30, 1000);
       assert.notStrictEqual(alu.outcome, 'acked');
-      assert.ok(alu.reason && alu.reason.length > 5, alu.reason);
+      assert.ok(alu.reason && alu.reason.length > 5, String(alu.reason));
       const odd = await ucm.basicCommand('power-mode', 0x1f, 0);
       assert.ok(['nak', 'timeout'].includes(odd.outcome), odd.outcome);
       // The link is still usable afterwards.
