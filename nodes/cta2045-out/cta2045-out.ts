@@ -71,6 +71,15 @@ export = function (RED: NodeAPI) {
       });
       return;
     }
+    if (!port.claim(node.id)) {
+      // Two drivers on one heater would fight over every boundary.
+      const why = 'another cta2045-out already drives this port';
+      status.error(why);
+      handleInput(node, () => {
+        throw new Error(why);
+      });
+      return;
+    }
     const connection = port.connection;
     let dispatcher: ScheduleDispatcher;
     try {
@@ -174,6 +183,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       connection.off('state', onState);
+      port.release(node.id);
       const stopping = dispatcher.stop();
       port.onShutdown(stopping);
       const timeout = new Promise((r) => setTimeout(r, 5000));

@@ -59,6 +59,16 @@ export = function (RED: NodeAPI) {
       pending.add(tracked);
     };
 
+    let owner: string | null = null;
+    node.claim = (id) => {
+      if (owner && owner !== id) return false;
+      owner = id;
+      return true;
+    };
+    node.release = (id) => {
+      if (owner === id) owner = null;
+    };
+
     try {
       const config = migrateConfig(raw, []);
       const reconnectMs = positive(config.reconnectSeconds, 5, 'reconnectSeconds') * 1000;

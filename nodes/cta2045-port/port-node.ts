@@ -11,4 +11,7 @@ export interface Cta2045PortNode extends Node {
   configError: string | null;
   /** Client nodes hand their shutdown (End Shed, LOST) here so the port closes after it. */
   onShutdown(pending: Promise<unknown>): void;
+  /** One heater, one driver: the first cta2045-out to claim the port gets it. */
+  claim(nodeId: string): boolean;
+  release(nodeId: string): void;
 }

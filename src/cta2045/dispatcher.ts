@@ -244,8 +244,15 @@ export class ScheduleDispatcher extends EventEmitter {
       const next = this.nextBoundary(now);
       seconds = next !== null ? (next - now) / 1000 : 3600;
     }
-    this.manual = { command: cmd.command, until: now + seconds * 1000, extraWh: cmd.extraWh };
-    return this.enqueue('manual');
+    const previous = this.manual;
+    const manual = { command: cmd.command, until: now + seconds * 1000, extraWh: cmd.extraWh };
+    this.manual = manual;
+    return this.enqueue('manual').then((record) => {
+      // A command that could not be sent has no effect: the caller is told it failed, so it
+      // must not come back into force by itself when the link returns.
+      if ((!record || record.outcome === 'link-down') && this.manual === manual) this.manual = previous;
+      return record;
+    });
   }
 
   /** Upstream (OpenADR/VTN) connectivity: LOST tells the SGD to stop trusting its event. */

@@ -205,6 +205,20 @@ describe('nodes: cta2045-port + cta2045-out with the simulated water heater', fu
     );
   });
 
+  it('refuses a second cta2045-out on the same port', async () => {
+    const f = flow();
+    f.push({ id: 'heater2', type: 'cta2045-out', port: 'hpwhPort', wires: [[], []] } as never);
+    await helper.load([portModule, outModule, catchModule], f);
+    const second = helper.getNode('heater2');
+    const caught = helper.getNode('caught');
+    const err = nextWhere<{ error: { message: string; source: { id: string } } }>(
+      caught,
+      (m) => m.error.source.id === 'heater2',
+    );
+    second.receive({ payload: 'shed' });
+    assert.match((await err).error.message, /another cta2045-out already drives this port/);
+  });
+
   it('reports a missing serial path on the port clearly', async () => {
     await helper.load([portModule, outModule, catchModule], flow({ transport: 'serial', serialPath: '' }));
     const out = helper.getNode('heater');

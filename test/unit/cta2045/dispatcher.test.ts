@@ -228,6 +228,29 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
     );
   });
 
+  it('a single command refused while the link is down never comes into force later', async () => {
+    const { sim, wire, conn, disp, records } = await rig(60);
+    disp.setSchedule([{ start: min(0), end: min(240), signal: -1 }]);
+    await until(() => records.some((r) => r.command === 'shed' && r.outcome === 'acked'), 5000, 'shed');
+    wire.unplug();
+    await until(() => conn.state === 'down', 2000, 'down');
+    assert.strictEqual(await disp.command({ command: 'loadup', durationSeconds: 3600 }), null);
+    const before = sim.commandLog().length;
+    wire.plug();
+    await until(
+      () => records.some((r) => r.trigger === 'reconnect' && r.outcome === 'acked'),
+      5000,
+      're-assert',
+    );
+    assert.deepStrictEqual(
+      sim
+        .commandLog()
+        .slice(before)
+        .map((e) => e.command),
+      ['shed'],
+    );
+  });
+
   it('upstream lost sends LOST; shutdown sends End Shed then LOST', async () => {
     const { sim, disp } = await rig(60);
     disp.setSchedule([{ start: min(0), end: min(240), signal: -1 }]);

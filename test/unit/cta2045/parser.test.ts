@@ -86,6 +86,22 @@ describe('cta2045 stream parser', () => {
     assert.deepStrictEqual(summary(p.push(frame([8, 4], []), 0)), ['reject 6']);
   });
 
+  it('garbage inside a frame costs that frame only: the next frame is still delivered', () => {
+    const p = new FrameParser();
+    const events = p.push(fromHex('08 01 00 FF 02 01 2B B5 68 08 01 00 02 02 00 09 3F'), 0);
+    assert.ok(summary(events).includes('frame 08 01 00 02 02 00 09 3F'), summary(events).join(', '));
+    const q = new FrameParser();
+    const corrupted = [
+      ...q.push(fromHex('08 01 00 02 01 77 2B B5 68 08 01 00 02 17 2B 73 94'), 0),
+      ...q.expire(1000),
+    ];
+    assert.ok(summary(corrupted).includes('frame 08 01 00 02 17 2B 73 94'), summary(corrupted).join(', '));
+    assert.ok(
+      summary(corrupted).some((e) => e.startsWith('reject')),
+      'the damaged frame is NAKed',
+    );
+  });
+
   it('times out a truncated frame after 500 ms with 0x05, and not before', () => {
     const p = new FrameParser();
     assert.deepStrictEqual(p.push(fromHex('08 01 00 02 01'), 1000), []);
