@@ -4,7 +4,9 @@
  * meanwhile is refused), the cable back (green, the current command re-asserted, nothing stale).
  */
 import assert from 'assert';
-import { NodeRedInstance, startNodeRed, waitFor } from '../support/node-red-process';
+import fs from 'fs';
+import path from 'path';
+import { NodeRedInstance, repoRoot, startNodeRed, waitFor } from '../support/node-red-process';
 import { requireTool } from '../support/tools';
 import { PtyPair, ptyPair, SimProcess, startSimulator } from '../support/pty';
 
@@ -113,6 +115,42 @@ describe('e2e: cta2045-out in Node-RED over a real pty to the simulator', functi
     red = undefined;
     sim = undefined;
     pty = undefined;
+  });
+
+  it('the example flow deploys as imported and drives the simulated water heater', async () => {
+    const example = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'examples', 'cta2045-simulated-water-heater.json'), 'utf8'),
+    ) as Array<Record<string, unknown>>;
+    const tab = 'exCtaTab';
+    const record = `const list = global.get('st') || []; list.push(msg.status); global.set('st', list); return null;`;
+    red = await startNodeRed();
+    await red.deploy([
+      ...example,
+      { id: 'exWatch', z: tab, type: 'status', scope: ['exCtaOut'], wires: [['exRecord']] },
+      { id: 'exRecord', z: tab, type: 'function', func: record, outputs: 1, wires: [[]] },
+      { id: 'exHttp', z: tab, type: 'http in', url: '/ex-probe', method: 'get', wires: [['exRead']] },
+      {
+        id: 'exRead',
+        z: tab,
+        type: 'function',
+        func: "msg.payload = global.get('st') || []; return msg;",
+        outputs: 1,
+        wires: [['exResp']],
+      },
+      { id: 'exResp', z: tab, type: 'http response', wires: [] },
+    ]);
+    const last = async () =>
+      ((await (await red!.get('/ex-probe')).json()) as Array<{ text?: string }>).slice(-1)[0];
+    await waitFor(async () => (await last())?.text === 'HPWH · connected', 15_000, 'connected');
+    await red.inject('exCtaInjectShed');
+    await waitFor(
+      async () => /^HPWH · Shed until \d\d:\d\d$/.test((await last())?.text ?? ''),
+      10_000,
+      'shed',
+    );
+    await red.inject('exCtaInjectSchedule');
+    await red.inject('exCtaInjectNormal');
+    await waitFor(async () => (await last())?.text === 'HPWH · Normal', 10_000, 'normal');
   });
 
   it('goes red when the cable is pulled, reconnects, re-asserts the current command and never a stale one', async function () {
