@@ -25,6 +25,7 @@ interface PortConfig extends NodeDef {
   reconnectSeconds?: number | string;
   timeScale?: number | string;
   simUnsupported?: UnsupportedReaction;
+  echoSuppression?: boolean;
   configVersion?: number;
 }
 
@@ -96,6 +97,7 @@ export = function (RED: NodeAPI) {
         node.connection = new Cta2045Connection({
           createTransport: () => new SerialTransport({ path, baudRate }),
           reconnectMs,
+          echoSuppression: config.echoSuppression === true,
         });
       }
       node.connection.on('down', (reason: string) => node.warn(`CTA-2045 link down: ${reason}`));

@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   linkClock?: Clock;
   /** Wall clock for UTC replies to the SGD (the schedule clock). */
   wallClock?: Clock;
+  /** The RS-485 adapter echoes our transmissions. */
+  echoSuppression?: boolean;
 }
 
 /**
@@ -82,10 +84,16 @@ export class Cta2045Connection extends EventEmitter {
       timing: this.options.timing,
       clock: this.options.linkClock,
       wallClock: this.options.wallClock,
+      echoSuppression: this.options.echoSuppression,
     });
     this.ucm = ucm;
     ucm.on('closed', () => {
       if (this.ucm === ucm && this.state !== 'stopped') this.fail('serial link closed');
+    });
+    // A heater that stops answering (cable cut behind a USB adapter that stays present) is a
+    // lost link too: reconnect and handshake until it answers again.
+    ucm.endpoint.on('link-timeout', () => {
+      if (this.ucm === ucm && this.state === 'up') this.fail('water heater does not answer (no link ACK)');
     });
     ucm.on('sgd-restart', (why: string) => this.emit('sgd-restart', why));
     ucm.on('operational-state', (code: number, name: string) => this.emit('operational-state', code, name));

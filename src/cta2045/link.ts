@@ -88,6 +88,11 @@ export interface LinkEndpointOptions {
   supportedTypes?: readonly MessageType[];
   /** Tries for our own application responses (the notes suggest 0-2 retries: default 3 tries). */
   replyTries?: number;
+  /**
+   * The RS-485 adapter echoes what we transmit (receiver not disabled during TX): discard our
+   * own bytes when they come back instead of parsing them.
+   */
+  echoSuppression?: boolean;
 }
 
 interface Job {
@@ -126,6 +131,9 @@ export class LinkEndpoint extends EventEmitter {
   } | null = null;
   private stateValue: LinkState = 'idle';
   private readonly replyTries: number;
+  private readonly echoSuppression: boolean;
+  /** Bytes we wrote that an echoing adapter has not yet given back. */
+  private pendingEcho: number[] = [];
   private readonly onData = (bytes: Uint8Array): void => this.receive(bytes);
   private readonly onClose = (): void => this.shutdown();
   // Errors surface through 'close' and write results; a listener keeps them from being thrown.
@@ -140,6 +148,7 @@ export class LinkEndpoint extends EventEmitter {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
     this.clock = options.clock ?? realClock;
     this.replyTries = options.replyTries ?? 3;
+    this.echoSuppression = options.echoSuppression ?? false;
     this.parser = new FrameParser({
       maxPayload: options.maxPayload ?? 4096,
       messageTimeoutMs: this.timing.messageTimeoutMs,
@@ -237,6 +246,7 @@ export class LinkEndpoint extends EventEmitter {
     if (this.closedFlag || !this.transport.isOpen) return false;
     this.lastActivity = this.clock.now();
     this.emit('wire', { direction: 'tx', bytes, at: this.lastActivity } satisfies WireEvent);
+    if (this.echoSuppression) this.pendingEcho.push(...bytes);
     try {
       await this.transport.write(bytes);
       this.lastActivity = this.clock.now();
@@ -326,7 +336,7 @@ export class LinkEndpoint extends EventEmitter {
       if (this.closedFlag) return { outcome: 'closed', attempts };
       return nakReason !== undefined
         ? { outcome: 'link-nak', nakReason, attempts }
-        : { outcome: 'link-timeout', attempts };
+        : this.linkTimeout(attempts);
     }
     if (!response) {
       this.setState('idle');
@@ -350,6 +360,12 @@ export class LinkEndpoint extends EventEmitter {
     };
   }
 
+  private linkTimeout(attempts: number): SendResult {
+    // The peer is silent at link level: whoever owns the connection may want to reconnect.
+    this.emit('link-timeout');
+    return { outcome: 'link-timeout', attempts };
+  }
+
   private armDeadline(): void {
     this.clock.clearTimeout(this.deadlineTimer);
     this.deadlineTimer = null;
@@ -365,8 +381,21 @@ export class LinkEndpoint extends EventEmitter {
     );
   }
 
-  private receive(bytes: Uint8Array): void {
+  private receive(input: Uint8Array): void {
     if (this.closedFlag) return;
+    let bytes = input;
+    if (this.pendingEcho.length) {
+      // Our own transmission comes back first, byte for byte; the first byte that differs (or
+      // follows the whole echo) is the peer's.
+      let n = 0;
+      while (n < bytes.length && n < this.pendingEcho.length && bytes[n] === this.pendingEcho[n]) n++;
+      if (n === bytes.length) {
+        this.pendingEcho = this.pendingEcho.slice(n);
+        return;
+      }
+      this.pendingEcho = [];
+      bytes = bytes.subarray(n);
+    }
     const now = this.clock.now();
     this.lastActivity = now;
     this.emit('wire', { direction: 'rx', bytes, at: now } satisfies WireEvent);

@@ -198,6 +198,22 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
     );
   });
 
+  it('a heater that goes silent (no link ACK) takes the link down; it comes back when it answers', async () => {
+    const { sim, conn, disp, records } = await rig(600, { heartbeatSeconds: 60 });
+    disp.setSchedule([{ start: min(0), end: min(240), signal: -1 }]);
+    await until(() => sim.mode === 'shed', 5000, 'shed');
+    sim.detach(); // the heater stops answering; the wire stays "plugged"
+    await until(() => conn.state === 'down', 5000, 'down after link-ACK timeouts');
+    assert.match(conn.reason, /does not answer/);
+    // The next connection attempt attaches the simulator again (the wire re-plugs it).
+    await until(() => conn.isUp, 5000, 'up again');
+    await until(
+      () => records.some((r) => r.trigger === 'reconnect' && r.command === 'shed' && r.outcome === 'acked'),
+      5000,
+      'shed re-asserted',
+    );
+  });
+
   it('falls back to Load Up when the heater does not support Advanced Load Up', async () => {
     const { sim, disp, records } = await rig(60, { variants: { advancedLoadUp: false } });
     disp.setSchedule([{ start: min(0), end: min(60), signal: 2 }]);

@@ -170,6 +170,26 @@ describe('cta2045 link layer and UCM', () => {
     assert.strictEqual(ep.state, 'closed');
   });
 
+  it('discards its own echo when the RS-485 adapter echoes transmitted bytes', async () => {
+    const peer = new RawPeer();
+    await peer.open();
+    const ucm = new Cta2045Ucm(peer.ucmSide, { timing: FAST, echoSuppression: true });
+    cleanup.push(() => ucm.close());
+    // The half-duplex bus: everything the UCM sends comes back to it, split oddly.
+    peer.onData = (hex) => {
+      const bytes = hex.split(' ');
+      peer.send(bytes.slice(0, 3).join(' '));
+      if (bytes.length > 3) peer.send(bytes.slice(3).join(' '));
+      if (hex === '08 01 00 02 01 2B B5 68') {
+        setTimeout(() => peer.send('06 00'), 5);
+        setTimeout(() => peer.send('08 01 00 02 03 01 04 42'), 20);
+      }
+    };
+    const r = await ucm.shed(3600);
+    assert.strictEqual(r.outcome, 'acked');
+    assert.strictEqual(r.attempts, 1);
+  });
+
   it('handshake reads max payload, device info and ALU capability from the simulator', async () => {
     const { ucm } = await ucmAndSim();
     const hs = await ucm.handshake();
