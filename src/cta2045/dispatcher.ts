@@ -92,11 +92,17 @@ export interface DispatchRecord extends CommandResult {
 }
 
 export interface DispatcherOptions {
-  /** Schedule clock (scaled in tests). */
+  /** Schedule clock (scaled in tests and demos): boundaries and the re-assert period. */
   clock?: Clock;
+  /** Link clock (real by default): heartbeat, polling and verification periods. */
+  linkClock?: Clock;
+  /** Outside-communication FOUND period, link-clock seconds (60). */
   heartbeatSeconds?: number;
+  /** Re-assert period inside long blocks, schedule-clock seconds (900). */
   refreshSeconds?: number;
+  /** Operational state + commodity poll period, link-clock seconds (60). */
   pollSeconds?: number;
+  /** Check the operational state this long after each command, link-clock seconds (15). */
   verifyDelaySeconds?: number;
   /** Commodity code 7 means energy take (default) or energy stored on this appliance. */
   commodity7?: 'take' | 'stored';
@@ -149,7 +155,8 @@ export class ScheduleDispatcher extends EventEmitter {
   private blocks: Block[] = [];
   private manual: { command: CommandName; until: number; extraWh?: number } | null = null;
   private readonly clock: Clock;
-  private readonly opts: Required<Omit<DispatcherOptions, 'clock'>>;
+  private readonly linkClock: Clock;
+  private readonly opts: Required<Omit<DispatcherOptions, 'clock' | 'linkClock'>>;
   private timers: Record<string, TimerHandle | null> = {};
   private chain: Promise<unknown> = Promise.resolve();
   private running = false;
@@ -170,6 +177,7 @@ export class ScheduleDispatcher extends EventEmitter {
   ) {
     super();
     this.clock = options.clock ?? realClock;
+    this.linkClock = options.linkClock ?? realClock;
     this.opts = {
       heartbeatSeconds: options.heartbeatSeconds ?? 60,
       refreshSeconds: options.refreshSeconds ?? 900,
@@ -207,9 +215,14 @@ export class ScheduleDispatcher extends EventEmitter {
     }
   }
 
+  /** Heartbeat, polling and verification are link matters: real time even when the schedule is scaled. */
+  private clockFor(name: string): Clock {
+    return name === 'heartbeat' || name === 'poll' || name === 'verify' ? this.linkClock : this.clock;
+  }
+
   private set(name: string, ms: number, fn: () => void): void {
-    this.clock.clearTimeout(this.timers[name]);
-    this.timers[name] = this.clock.setTimeout(
+    this.clockFor(name).clearTimeout(this.timers[name]);
+    this.timers[name] = this.clockFor(name).setTimeout(
       () => {
         this.timers[name] = null;
         if (this.running) fn();
@@ -219,7 +232,7 @@ export class ScheduleDispatcher extends EventEmitter {
   }
 
   private clear(name: string): void {
-    this.clock.clearTimeout(this.timers[name]);
+    this.clockFor(name).clearTimeout(this.timers[name]);
     this.timers[name] = null;
   }
 
@@ -368,9 +381,6 @@ export class ScheduleDispatcher extends EventEmitter {
       this.active = { ...want, sentAt: now };
       this.armRefresh();
       this.set('verify', this.opts.verifyDelaySeconds * 1000, () => void this.poll('verify'));
-    } else if (result.outcome === 'timeout' && /no link ACK/.test(result.reason ?? '')) {
-      // The heater stopped answering at link level: treat the link as down and reconnect.
-      this.connection.fail('water heater does not answer');
     }
     this.emit('command', record);
     this.emitStatus();

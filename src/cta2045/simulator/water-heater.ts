@@ -42,7 +42,7 @@ export interface SimulatorVariants {
   unsupported: UnsupportedReaction;
   /** Commodity code 7: energy still absorbable ('take', default) or energy stored. */
   commodity7: 'take' | 'stored';
-  /** No outside-comm FOUND for this long -> back to normal (EPRI-SIM 300 s; PSU suggests 900 s). */
+  /** No outside-comm FOUND for this long (real seconds) -> back to normal (EPRI-SIM 300 s; PSU suggests 900 s). */
   commTimeoutSeconds: number;
   /** Capability bit 6 (Advanced Load Up). When false, ALU is an unsupported message. */
   advancedLoadUp: boolean;
@@ -114,6 +114,7 @@ export class WaterHeaterSimulator extends EventEmitter {
   outsideComm = 0;
   capabilityBitmap: number;
   peerMaxPayload = 2;
+  /** Link-clock ms of the last FOUND/POOR (the no-comm timeout is real time, like the heartbeat). */
   private lastCommAt: number;
   private lastAdvance: number;
   private readonly clock: Clock;
@@ -130,7 +131,7 @@ export class WaterHeaterSimulator extends EventEmitter {
     this.variants = { ...DEFAULT_VARIANTS, ...options.variants };
     this.tank = new TankModel(options.tank);
     this.capabilityBitmap = this.variants.advancedLoadUp ? 1 << 6 : 0;
-    this.lastCommAt = this.clock.now();
+    this.lastCommAt = this.linkClock.now();
     this.lastAdvance = this.clock.now();
   }
 
@@ -169,20 +170,21 @@ export class WaterHeaterSimulator extends EventEmitter {
   advance(): void {
     const now = this.clock.now();
     while (this.lastAdvance < now) {
-      // Step to the next discontinuity (event expiry or comm timeout) so modes change on time.
+      // Step to the event expiry so the mode changes on time.
       let until = now;
       if (this.expiresAt !== null && this.expiresAt > this.lastAdvance)
         until = Math.min(until, this.expiresAt);
-      const commDeadline = this.lastCommAt + this.variants.commTimeoutSeconds * 1000;
-      if (this.mode !== 'normal' && commDeadline > this.lastAdvance) until = Math.min(until, commDeadline);
       this.tank.advance((until - this.lastAdvance) / 1000, new Date(this.lastAdvance), this.mode);
       this.lastAdvance = until;
       if (this.expiresAt !== null && this.lastAdvance >= this.expiresAt)
         this.setMode('normal', null, 'expired');
-      if (this.mode !== 'normal' && this.lastAdvance >= commDeadline) {
-        this.setMode('normal', null, 'no outside communication');
-      }
       if (until === now) break;
+    }
+    if (
+      this.mode !== 'normal' &&
+      this.linkClock.now() - this.lastCommAt >= this.variants.commTimeoutSeconds * 1000
+    ) {
+      this.setMode('normal', null, 'no outside communication');
     }
   }
 
@@ -311,7 +313,7 @@ export class WaterHeaterSimulator extends EventEmitter {
         this.outsideComm = op2;
         if (op2 === 0) {
           this.setMode('normal', null, 'outside communication lost');
-        } else this.lastCommAt = now;
+        } else this.lastCommAt = this.linkClock.now();
         return { link: 'ack' as const, reply: appAck(op1) };
       case Basic.OperationalStateQuery:
         return { link: 'ack' as const, reply: operationalStateResponse(this.operationalState()) };
