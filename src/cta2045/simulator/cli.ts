@@ -85,10 +85,10 @@ export function parseArgs(argv: string[]): CliOptions {
   return opts;
 }
 
-async function main(): Promise<void> {
+export async function runCli(argv: string[]): Promise<void> {
   let opts: CliOptions;
   try {
-    opts = parseArgs(process.argv.slice(2));
+    opts = parseArgs(argv);
   } catch (err) {
     console.error(`sim: ${(err as Error).message}`);
     process.exit(2);
@@ -136,4 +136,4 @@ async function main(): Promise<void> {
   await open();
 }
 
-if (require.main === module) void main();
+if (require.main === module) void runCli(process.argv.slice(2));
