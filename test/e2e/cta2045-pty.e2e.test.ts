@@ -112,7 +112,7 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
     );
     collapsed.forEach((e, i) => {
       const offsetMin = (Date.parse(e.at) - (t0 + expected[i][1] * HOUR)) / 60_000;
-      // Sent at the boundary; the FOUND before it and the command take < 1 s real (24 min here).
+      // Sent at the boundary; the FOUND before it and the command take ~0.7 s real (~17 min here).
       assert.ok(
         offsetMin >= -1 && offsetMin < 30,
         `${e.command} ${offsetMin.toFixed(1)} min after its boundary`,
@@ -120,7 +120,7 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
     });
     const shed = collapsed[1];
     assert.ok(
-      shed.durationSeconds! >= 3.5 * 3600 && shed.durationSeconds! <= 4.1 * 3600,
+      shed.durationSeconds! >= 3.25 * 3600 && shed.durationSeconds! <= 4.1 * 3600,
       String(shed.durationSeconds),
     );
     assert.ok(collapsed[5].extraWh! > 0);

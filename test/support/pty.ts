@@ -6,7 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { repoRoot } from './node-helper';
+import { repoRoot } from './node-red-process';
 
 export interface PtyPair {
   ucmPath: string;

