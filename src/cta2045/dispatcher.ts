@@ -162,6 +162,7 @@ export class ScheduleDispatcher extends EventEmitter {
   private running = false;
   private upstreamOnline = true;
   private aluRejected = false;
+  private mismatchReasserted = false;
   /** The last command the SGD acknowledged (what it should be doing now). */
   active: (DesiredCommand & { sentAt: number }) | null = null;
   customerOverride = false;
@@ -378,6 +379,7 @@ export class ScheduleDispatcher extends EventEmitter {
     const record: DispatchRecord = { ...result, trigger, at: new Date(now).toISOString() };
     if (requested) record.requested = requested;
     if (result.outcome === 'acked') {
+      if (trigger !== 'state-mismatch') this.mismatchReasserted = false;
       this.active = { ...want, sentAt: now };
       this.armRefresh();
       this.set('verify', this.opts.verifyDelaySeconds * 1000, () => void this.poll('verify'));
@@ -477,6 +479,12 @@ export class ScheduleDispatcher extends EventEmitter {
       this.emit('telemetry', telemetry, why);
       if (matches === false && !this.customerOverride) {
         this.emit('mismatch', { expected: EXPECTED_STATES[mode!], state });
+        // The heater forgot its command (a silent reboot?): say it once more. Only once per
+        // command, so a heater that disagrees on purpose is not nagged in a loop.
+        if (!this.mismatchReasserted) {
+          this.mismatchReasserted = true;
+          void this.enqueue('state-mismatch');
+        }
       }
       return telemetry;
     });

@@ -434,11 +434,13 @@ export class WaterHeaterSimulator extends EventEmitter {
     );
   }
 
-  /** Power cycle: the event is forgotten and the SGD runs its own start-up query. */
-  reboot(): void {
+  /** Power cycle: the event is forgotten and the SGD runs its own start-up query (unless silent). */
+  reboot(options: { silent?: boolean } = {}): void {
     this.advance();
     this.setMode('normal', null, 'reboot');
     this.record('reboot');
+    // Some appliances come back without asking anything: only their state gives them away.
+    if (options.silent) return;
     void this.endpoint?.send(maxPayloadQuery(), (m) => m.kind === 'datalink' && m.opcode1 === 0x19);
   }
 

@@ -161,6 +161,25 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
     );
   });
 
+  it('re-asserts once when the polled state does not match (a silent reboot)', async () => {
+    const { sim, disp, records } = await rig(60);
+    const mismatches: unknown[] = [];
+    disp.on('mismatch', (m: unknown) => mismatches.push(m));
+    disp.setSchedule([{ start: min(0), end: min(240), signal: -1 }]);
+    await until(() => records.some((r) => r.command === 'shed' && r.outcome === 'acked'), 5000, 'shed');
+    sim.reboot({ silent: true });
+    assert.strictEqual(sim.mode, 'normal');
+    const t = await disp.poll('test');
+    assert.strictEqual(t?.expectedStateMatches, false);
+    await until(
+      () => records.some((r) => r.trigger === 'state-mismatch' && r.outcome === 'acked'),
+      5000,
+      're-assert',
+    );
+    assert.strictEqual(sim.mode, 'shed');
+    assert.strictEqual(mismatches.length, 1);
+  });
+
   it('link pulled mid-block: goes down, reconnects, re-asserts what is current now and never the stale command', async () => {
     const { sim, wire, conn, disp, records, clock } = await rig(600);
     const statuses: boolean[] = [];
