@@ -1,12 +1,14 @@
 import assert from 'assert';
 import { EventEmitter } from 'events';
 import { SerialPortMock } from 'serialport';
-import { MockBinding } from '@serialport/binding-mock';
 import { toHex, shed } from '../../../src/cta2045/codec';
 import { SerialPortLike, SerialTransport, Transport } from '../../../src/cta2045/transport';
 import { Cta2045Ucm } from '../../../src/cta2045/ucm';
 import { WaterHeaterSimulator } from '../../../src/cta2045/simulator/water-heater';
 import { FAST, until } from './helpers';
+
+// The mock binding, reached through serialport itself (no import of its transitive package).
+const MockBinding = SerialPortMock.binding;
 
 type MockPort = InstanceType<typeof SerialPortMock> & {
   port?: { write: (b: Buffer) => Promise<void>; emitData: (d: Buffer) => void; recording: Buffer };
