@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'events';
 import { Clock, realClock, TimerHandle } from './clock';
-import { Cta2045Message, decodeFrame, LINK_ACK, LinkNak, linkNak, MessageType, toHex } from './codec';
+import { Cta2045Message, decodeFrame, LINK_ACK, LinkNak, linkNak, MessageType } from './codec';
 import { FrameParser, ParserEvent } from './parser';
 import { Transport } from './transport';
 
@@ -472,8 +472,4 @@ export class LinkEndpoint extends EventEmitter {
       }
     });
   }
-}
-
-export function describeFrame(bytes: Uint8Array): string {
-  return toHex(bytes);
 }
