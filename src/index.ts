@@ -104,3 +104,6 @@ export type {
   PlanState,
   Plan,
 } from './scheduling';
+
+// CTA-2045 (src/cta2045/): codec, stream parser, link layer, UCM, dispatcher, simulator.
+export * from './cta2045';

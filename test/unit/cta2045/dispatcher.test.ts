@@ -1,0 +1,358 @@
+import assert from 'assert';
+import { scaledClock } from '../../../src/cta2045/clock';
+import { Cta2045Connection } from '../../../src/cta2045/connection';
+import {
+  DispatchRecord,
+  parseSchedule,
+  ScheduleDispatcher,
+  Telemetry,
+} from '../../../src/cta2045/dispatcher';
+import { SimulatorVariants, WaterHeaterSimulator } from '../../../src/cta2045/simulator/water-heater';
+import { SimulatedWire } from '../../../src/cta2045/simulator/wire';
+import { FAST, until } from './helpers';
+
+const T0 = Date.parse('2026-11-27T12:00:00Z');
+const min = (m: number): string => new Date(T0 + m * 60_000).toISOString();
+
+interface Rig {
+  sim: WaterHeaterSimulator;
+  wire: SimulatedWire;
+  conn: Cta2045Connection;
+  disp: ScheduleDispatcher;
+  records: DispatchRecord[];
+  clock: ReturnType<typeof scaledClock>;
+}
+
+describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', () => {
+  const rigs: Rig[] = [];
+  afterEach(async () => {
+    for (const r of rigs.splice(0)) {
+      await r.disp.stop();
+      await r.conn.stop();
+      r.sim.detach();
+    }
+  });
+
+  /** factor: simulated seconds per real second. Starts 5 simulated seconds before T0. */
+  async function rig(
+    factor: number,
+    options: {
+      variants?: Partial<SimulatorVariants>;
+      refreshSeconds?: number;
+      heartbeatSeconds?: number;
+      commodity7?: 'take' | 'stored';
+    } = {},
+  ): Promise<Rig> {
+    const clock = scaledClock(factor, T0 - 5000);
+    const sim = new WaterHeaterSimulator({ clock, timing: FAST, variants: options.variants });
+    const wire = new SimulatedWire(sim);
+    const conn = new Cta2045Connection({
+      createTransport: wire.createTransport,
+      timing: FAST,
+      reconnectMs: 100,
+      wallClock: clock,
+    });
+    const disp = new ScheduleDispatcher(conn, {
+      clock,
+      heartbeatSeconds: options.heartbeatSeconds ?? 3600,
+      refreshSeconds: options.refreshSeconds ?? 900,
+      pollSeconds: 100_000,
+      verifyDelaySeconds: 100_000,
+      commodity7: options.commodity7,
+    });
+    const records: DispatchRecord[] = [];
+    disp.on('command', (r: DispatchRecord) => records.push(r));
+    const r = { sim, wire, conn, disp, records, clock };
+    rigs.push(r);
+    disp.start();
+    conn.start();
+    await until(() => conn.isUp, 3000, 'handshake');
+    return r;
+  }
+
+  it('sends each block at its boundary with the remaining block duration, End Shed for Normal', async () => {
+    // 60 simulated seconds per real second... too slow; 600: 10 min per second.
+    const { sim, disp, records } = await rig(600);
+    disp.setSchedule([
+      { start: min(0), end: min(15), signal: -1 },
+      { start: min(15), end: min(30), signal: -1 },
+      { start: min(30), end: min(45), signal: 0 },
+      { start: min(45), end: min(60), signal: 1 },
+      { start: min(60), end: min(75), signal: 2, extraWh: 1500 },
+    ]);
+    await until(
+      () =>
+        sim
+          .commandLog()
+          .some((e, i) => i > 0 && e.command === 'normal' && Date.parse(e.at) > T0 + 70 * 60_000),
+      15000,
+      'the final Normal',
+    );
+    // Every interval boundary re-sends the current command (docs 5 rule 3): the Shed block's
+    // second interval repeats Shed with the remaining time. Collapse repeats to compare.
+    const all = sim.commandLog();
+    const log = all.filter((e, i) => i === 0 || e.command !== all[i - 1].command);
+    assert.deepStrictEqual(
+      log.map((e) => e.command),
+      ['shed', 'normal', 'loadup', 'advanced-loadup', 'normal'],
+      JSON.stringify(all),
+    );
+    const repeat = all[1];
+    assert.strictEqual(repeat.command, 'shed');
+    assert.ok(Math.abs(Date.parse(repeat.at) - T0 - 15 * 60_000) < 60_000, 'repeat at the 15-min boundary');
+    // Durations cover the rest of the block from when the command arrived, rounded up by < 2(2N+1) s.
+    for (const e of all.filter((x) => x.durationSeconds)) {
+      const blockEnd = e.command === 'shed' ? 30 : e.command === 'loadup' ? 60 : 75;
+      const remaining = (T0 + blockEnd * 60_000 - Date.parse(e.at)) / 1000;
+      assert.ok(
+        e.durationSeconds! >= remaining,
+        `${e.command} at ${e.at}: ${e.durationSeconds} >= ${remaining}`,
+      );
+      assert.ok(
+        e.durationSeconds! <= remaining + 150,
+        `${e.command} at ${e.at}: ${e.durationSeconds} ~ ${remaining}`,
+      );
+    }
+    // Shed covers the whole 30-minute block (two intervals) from its start, rounded up.
+    assert.ok(
+      log[0].durationSeconds! >= 30 * 60 && log[0].durationSeconds! < 31 * 60,
+      String(log[0].durationSeconds),
+    );
+    const at = (i: number): number => Date.parse(log[i].at) - T0;
+    assert.ok(at(0) < 3 * 60_000, `shed as soon as the schedule arrives (${at(0)} ms)`);
+    assert.ok(Math.abs(at(1) - 30 * 60_000) < 60_000, `End Shed at 30 min (${at(1) / 60000} min)`);
+    assert.ok(Math.abs(at(2) - 45 * 60_000) < 60_000, `Load Up at 45 min`);
+    assert.strictEqual(log[3].extraWh, 1500);
+    assert.ok(Math.abs(at(4) - 75 * 60_000) < 60_000, 'Normal after the schedule ends');
+    // FOUND goes out before every command.
+    const found = sim.log.filter((e) => e.command === 'outside-comm-found').length;
+    assert.ok(found >= 5, `FOUND before each command (${found})`);
+    assert.ok(
+      records.every((r) => r.outcome === 'acked'),
+      JSON.stringify(records.map((r) => r.outcome)),
+    );
+  });
+
+  it('re-asserts inside a long block (~15 min), so a lost frame or reboot self-heals', async () => {
+    const { sim, disp } = await rig(900, { refreshSeconds: 900 });
+    disp.setSchedule([{ start: min(0), end: min(120), signal: -1 }]);
+    await until(() => sim.commandLog().length >= 3, 15000, 'three sheds');
+    const sheds = sim.commandLog().slice(0, 3);
+    assert.ok(sheds.every((e) => e.command === 'shed'));
+    const gap = Date.parse(sheds[2].at) - Date.parse(sheds[1].at);
+    assert.ok(gap >= 14 * 60_000 && gap < 17 * 60_000, `refresh every ~15 min (${gap / 60000})`);
+    assert.ok(
+      sheds[1].durationSeconds! < sheds[0].durationSeconds!,
+      'the refresh carries the remaining time',
+    );
+  });
+
+  it('re-asserts after an SGD reboot', async () => {
+    const { sim, disp, records } = await rig(60);
+    disp.setSchedule([{ start: min(0), end: min(240), signal: -1 }]);
+    await until(() => sim.mode === 'shed', 5000, 'shed');
+    sim.reboot();
+    assert.strictEqual(sim.mode, 'normal');
+    await until(() => sim.mode === 'shed', 5000, 'shed again after reboot');
+    await until(
+      () => records.some((r) => r.trigger === 'sgd-restart' && r.outcome === 'acked'),
+      3000,
+      'record',
+    );
+  });
+
+  it('re-asserts once when the polled state does not match (a silent reboot)', async () => {
+    const { sim, disp, records } = await rig(60);
+    const mismatches: unknown[] = [];
+    disp.on('mismatch', (m: unknown) => mismatches.push(m));
+    disp.setSchedule([{ start: min(0), end: min(240), signal: -1 }]);
+    await until(() => records.some((r) => r.command === 'shed' && r.outcome === 'acked'), 5000, 'shed');
+    sim.reboot({ silent: true });
+    assert.strictEqual(sim.mode, 'normal');
+    const t = await disp.poll('test');
+    assert.strictEqual(t?.expectedStateMatches, false);
+    await until(
+      () => records.some((r) => r.trigger === 'state-mismatch' && r.outcome === 'acked'),
+      5000,
+      're-assert',
+    );
+    assert.strictEqual(sim.mode, 'shed');
+    assert.strictEqual(mismatches.length, 1);
+  });
+
+  it('link pulled mid-block: goes down, reconnects, re-asserts what is current now and never the stale command', async () => {
+    const { sim, wire, conn, disp, records, clock } = await rig(600);
+    const statuses: boolean[] = [];
+    disp.on('status', (_a: unknown, up: boolean) => statuses.push(up));
+    disp.setSchedule([
+      { start: min(0), end: min(20), signal: -1 },
+      { start: min(20), end: min(60), signal: 1 },
+    ]);
+    await until(() => sim.mode === 'shed', 5000, 'shed');
+    wire.unplug();
+    await until(() => conn.state === 'down', 2000, 'link down');
+    // The Shed -> Load Up boundary passes while the cable is out.
+    await until(() => clock.now() > T0 + 25 * 60_000, 10000, 'boundary passes');
+    assert.strictEqual(statuses.includes(false), true, 'status reported the link down');
+    // A transaction cut by the unplug reports link-down; nothing else is attempted while down.
+    const failed = records.filter((r) => r.outcome !== 'acked');
+    assert.ok(
+      failed.every((r) => r.outcome === 'link-down'),
+      JSON.stringify(failed),
+    );
+    const before = sim.commandLog().length;
+    wire.plug();
+    await until(() => sim.commandLog().length > before, 5000, 'command after reconnect');
+    const after = sim.commandLog().slice(before);
+    assert.deepStrictEqual(
+      after.map((e) => e.command),
+      ['loadup'],
+      'only the current Load Up goes out, never the stale Shed',
+    );
+    assert.ok(after[0].durationSeconds! < 40 * 60, 'with the remaining duration');
+    await until(
+      () => records.some((r) => r.trigger === 'reconnect' && r.command === 'loadup'),
+      3000,
+      'record',
+    );
+  });
+
+  it('a heater that goes silent (no link ACK) takes the link down; it comes back when it answers', async () => {
+    const { sim, conn, disp, records } = await rig(600, { heartbeatSeconds: 0.2 });
+    disp.setSchedule([{ start: min(0), end: min(240), signal: -1 }]);
+    await until(() => sim.mode === 'shed', 5000, 'shed');
+    sim.detach(); // the heater stops answering; the wire stays "plugged"
+    await until(() => conn.state === 'down', 5000, 'down after link-ACK timeouts');
+    assert.match(conn.reason, /does not answer/);
+    // The next connection attempt attaches the simulator again (the wire re-plugs it).
+    await until(() => conn.isUp, 5000, 'up again');
+    await until(
+      () => records.some((r) => r.trigger === 'reconnect' && r.command === 'shed' && r.outcome === 'acked'),
+      5000,
+      'shed re-asserted',
+    );
+  });
+
+  it('falls back to Load Up when the heater does not support Advanced Load Up', async () => {
+    const { sim, disp, records } = await rig(60, { variants: { advancedLoadUp: false } });
+    disp.setSchedule([{ start: min(0), end: min(60), signal: 2 }]);
+    await until(() => records.length >= 1, 5000, 'a command');
+    assert.strictEqual(records[0].command, 'loadup');
+    assert.strictEqual(records[0].requested, 'advanced-loadup');
+    assert.strictEqual(sim.mode, 'loadup');
+  });
+
+  it('falls back to Load Up when ALU is refused at run time (rc 0x08)', async () => {
+    const { sim, disp, records } = await rig(60);
+    sim.capabilityBitmap = 0; // capability bit cleared after the handshake
+    disp.setSchedule([{ start: min(0), end: min(60), signal: 2 }]);
+    await until(() => records.length >= 1, 5000, 'a command');
+    assert.strictEqual(records[0].command, 'loadup');
+    assert.strictEqual(sim.mode, 'loadup');
+  });
+
+  it('a single command overrides the schedule for its duration', async () => {
+    const { sim, disp } = await rig(60);
+    const rec = await disp.command({ command: 'grid-emergency', durationSeconds: 1800 });
+    assert.strictEqual(rec?.outcome, 'acked');
+    assert.strictEqual(sim.mode, 'grid-emergency');
+    assert.throws(() => disp.command({ command: 'explode' as never }), /command must be one of/);
+    assert.throws(
+      () => disp.command({ command: 'shed', durationSeconds: -3 }),
+      /durationSeconds must be a positive number/,
+    );
+  });
+
+  it('a single command refused while the link is down never comes into force later', async () => {
+    const { sim, wire, conn, disp, records } = await rig(60);
+    disp.setSchedule([{ start: min(0), end: min(240), signal: -1 }]);
+    await until(() => records.some((r) => r.command === 'shed' && r.outcome === 'acked'), 5000, 'shed');
+    wire.unplug();
+    await until(() => conn.state === 'down', 2000, 'down');
+    assert.strictEqual(await disp.command({ command: 'loadup', durationSeconds: 3600 }), null);
+    const before = sim.commandLog().length;
+    wire.plug();
+    await until(
+      () => records.some((r) => r.trigger === 'reconnect' && r.outcome === 'acked'),
+      5000,
+      're-assert',
+    );
+    assert.deepStrictEqual(
+      sim
+        .commandLog()
+        .slice(before)
+        .map((e) => e.command),
+      ['shed'],
+    );
+  });
+
+  it('upstream lost sends LOST; shutdown sends End Shed then LOST', async () => {
+    const { sim, disp } = await rig(60);
+    disp.setSchedule([{ start: min(0), end: min(240), signal: -1 }]);
+    await until(() => sim.mode === 'shed', 5000, 'shed');
+    disp.setUpstream(false);
+    await until(() => sim.log.some((e) => e.command === 'outside-comm-lost'), 3000, 'LOST');
+    assert.strictEqual(sim.mode, 'normal', 'the simulator drops the event on LOST');
+    disp.setUpstream(true);
+    await until(
+      () => sim.log.filter((e) => e.command === 'outside-comm-found').length >= 2,
+      3000,
+      'FOUND again',
+    );
+    const n = sim.log.length;
+    await disp.stop();
+    assert.deepStrictEqual(
+      sim.log.slice(n).map((e) => e.command),
+      ['normal', 'outside-comm-lost'],
+    );
+  });
+
+  it('without heartbeats the simulator drops the event after its comm timeout; FOUND heartbeats keep it', async () => {
+    // The no-comm timeout and the heartbeat are real (link-clock) time: 1.5 s and 0.3 s here.
+    const quiet = await rig(60, { heartbeatSeconds: 100_000, variants: { commTimeoutSeconds: 1.5 } });
+    const kept = await rig(60, { heartbeatSeconds: 0.3, variants: { commTimeoutSeconds: 1.5 } });
+    for (const r of [quiet, kept]) r.disp.setSchedule([{ start: min(0), end: min(60), signal: -1 }]);
+    await until(() => quiet.sim.mode === 'shed' && kept.sim.mode === 'shed', 5000, 'shed');
+    await new Promise((r) => setTimeout(r, 2500));
+    quiet.sim.advance();
+    kept.sim.advance();
+    assert.strictEqual(quiet.sim.mode, 'normal', 'no FOUND for 1.5 s: back to normal');
+    assert.strictEqual(kept.sim.mode, 'shed', 'FOUND every 0.3 s keeps the event');
+  });
+
+  for (const meaning of ['take', 'stored'] as const) {
+    it(`telemetry reads energy take/stored when commodity code 7 means "${meaning}"`, async () => {
+      const { sim, disp } = await rig(60, { variants: { commodity7: meaning }, commodity7: meaning });
+      disp.setSchedule([{ start: min(0), end: min(60), signal: -1 }]);
+      await until(() => sim.mode === 'shed', 5000, 'shed');
+      const t = (await disp.poll('test')) as Telemetry;
+      assert.ok(t);
+      sim.advance();
+      assert.strictEqual(t.capacityWh, Math.round(sim.tank.capacityWh));
+      assert.ok(
+        Math.abs(t.energyStoredWh! - sim.tank.storedWh) < 30,
+        `${t.energyStoredWh} vs ${sim.tank.storedWh}`,
+      );
+      assert.ok(Math.abs(t.energyStoredWh! + t.energyTakeWh! - t.capacityWh!) <= 1);
+      assert.ok(['IdleCurtailed', 'RunningCurtailed'].includes(t.operatingState!));
+      assert.strictEqual(t.expectedStateMatches, true);
+      assert.strictEqual(t.mode, 'shed');
+      assert.strictEqual(t.device.model, 'SIM-HPWH-50');
+      assert.strictEqual(typeof t.powerW, 'number');
+    });
+  }
+
+  it('rejects a bad schedule with an error naming the field', () => {
+    assert.throws(() => parseSchedule({}), /schedule.intervals must be an array/);
+    assert.throws(() => parseSchedule([{ start: min(0), signal: 0 }]), /intervals\[0\].end is missing/);
+    assert.throws(
+      () => parseSchedule([{ start: 'soon', end: min(1), signal: 0 }]),
+      /\[0\].start is not a valid time/,
+    );
+    assert.throws(
+      () => parseSchedule([{ start: min(0), end: min(1), signal: 5 }]),
+      /signal must be -1, 0, 1 or 2/,
+    );
+    assert.throws(() => parseSchedule([{ start: min(1), end: min(0), signal: 0 }]), /ends before it starts/);
+  });
+});
