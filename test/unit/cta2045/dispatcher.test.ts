@@ -157,8 +157,12 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
     await until(
       () => records.some((r) => r.trigger === 'sgd-restart' && r.outcome === 'acked'),
       3000,
-      'record',
-    );
+      `a re-assert triggered by the restart (records: ${JSON.stringify(records.map((r) => [r.trigger, r.outcome]))})`,
+    ).catch((e) => {
+      throw new Error(
+        `${(e as Error).message} ${JSON.stringify(records.map((r) => [r.trigger, r.command, r.outcome]))}`,
+      );
+    });
   });
 
   it('re-asserts once when the polled state does not match (a silent reboot)', async () => {
@@ -213,8 +217,12 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
     await until(
       () => records.some((r) => r.trigger === 'reconnect' && r.command === 'loadup'),
       3000,
-      'record',
-    );
+      `a re-assert triggered by the restart (records: ${JSON.stringify(records.map((r) => [r.trigger, r.outcome]))})`,
+    ).catch((e) => {
+      throw new Error(
+        `${(e as Error).message} ${JSON.stringify(records.map((r) => [r.trigger, r.command, r.outcome]))}`,
+      );
+    });
   });
 
   it('a heater that goes silent (no link ACK) takes the link down; it comes back when it answers', async () => {
