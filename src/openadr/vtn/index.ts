@@ -160,3 +160,4 @@ export { SqliteStore } from './store/sqlite';
 export type { VtnStore, StoredObject, ObjectType, ChangeSet, OutboxEntry } from './store/store';
 export type { Change } from './service';
 export { DEMO_CLIENTS, parseClients, usesDemoSecrets, type ClientConfig, type Role } from './auth';
+export { runFlowOperation, type FlowResult, type FlowOperation } from './flow-ops';
