@@ -4,6 +4,8 @@ import { builtNode, helper, nextMessage, recordStatuses, type TestNode } from '.
 import { freePort } from '../support/ports';
 
 const vtnNode = builtNode('openadr3-vtn');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 async function token(base: string, id: string, secret: string): Promise<string> {
   const r = await fetch(`${base}/auth/token`, {
@@ -125,9 +127,8 @@ describe('nodes: openadr3-vtn', () => {
 
   it('reports bad input through done(err) without stopping', async () => {
     await helper.load(
-      [vtnNode, require('@node-red/nodes/core/common/25-catch.js')],
+      [vtnNode, catchNode],
       [
-        // eslint-disable-line @typescript-eslint/no-require-imports
         ...flow(),
         { id: 'catcher', type: 'catch', scope: null, wires: [['caught']] },
         { id: 'caught', type: 'helper' },

@@ -41,11 +41,11 @@ export async function startTestVtn(options: VtnOptions = {}): Promise<TestVtn> {
     }
     const res = await fetch(url + path, { method, headers: h, body: payload });
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
-      parsed = undefined;
+      // not JSON (e.g. the status page): leave body undefined, text has it
     }
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
