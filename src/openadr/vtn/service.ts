@@ -116,7 +116,7 @@ export class VtnService extends EventEmitter {
       switch (o.type) {
         case 'PROGRAM':
         case 'EVENT': {
-          if (!hasTargets(o.body)) return true;
+          if (!o.targeted) return true;
           ids ??= await this.identity(clientID);
           return targetPairs(o.body.targets).some((x) => ids!.has(x));
         }
@@ -185,7 +185,7 @@ export class VtnService extends EventEmitter {
         : typeof query.programID === 'string'
           ? query.programID
           : undefined;
-    const rows = await this.store.list({
+    const base = {
       type: kind.type,
       scope: kind.scopeField || kind.name === 'resources' ? scope : undefined,
       ref: kind.name === 'reports' && typeof query.eventID === 'string' ? query.eventID : undefined,
@@ -193,7 +193,7 @@ export class VtnService extends EventEmitter {
         p.role === 'VEN' && ['REPORT', 'SUBSCRIPTION', 'VEN'].includes(kind.type)
           ? (p.clientID ?? '')
           : undefined,
-    });
+    };
     const visible = this.visibility(p);
     const byTarget = this.targetFilter(query);
     const stringFilters = (['clientName', 'venName', 'resourceName'] as const).filter(
@@ -202,19 +202,27 @@ export class VtnService extends EventEmitter {
     const objectsFilter = Array.isArray(query.objects) ? (query.objects as string[]) : undefined;
     const out: Json[] = [];
     let skipped = 0;
-    for (const o of rows) {
-      if (kind.name === 'programs' && typeof query.programID === 'string' && o.id !== query.programID)
-        continue;
-      if (stringFilters.some((f) => o.body[f] !== query[f])) continue;
-      if (byTarget && !byTarget(o.body)) continue;
-      if (objectsFilter && !this.subscribesTo(o.body, objectsFilter)) continue;
-      if (!(await visible(o))) continue;
-      if (skipped < skip) {
-        skipped++;
-        continue;
+    // Keyset paging through the store in batches: a poll reads about one page, not every object.
+    const batch = Math.min(500, Math.max(64, skip + limit));
+    let afterSeq = 0;
+    for (;;) {
+      const rows = await this.store.list({ ...base, afterSeq, limit: batch });
+      for (const o of rows) {
+        afterSeq = o.seq ?? afterSeq;
+        if (kind.name === 'programs' && typeof query.programID === 'string' && o.id !== query.programID)
+          continue;
+        if (stringFilters.some((f) => o.body[f] !== query[f])) continue;
+        if (byTarget && !byTarget(o.body)) continue;
+        if (objectsFilter && !this.subscribesTo(o.body, objectsFilter)) continue;
+        if (!(await visible(o))) continue;
+        if (skipped < skip) {
+          skipped++;
+          continue;
+        }
+        out.push(await this.present(o));
+        if (out.length >= limit) return out;
       }
-      out.push(await this.present(o));
-      if (out.length >= limit) break;
+      if (rows.length < batch) break;
     }
     return out;
   }
@@ -311,6 +319,7 @@ export class VtnService extends EventEmitter {
       name,
       scope,
       ref: kind.name === 'reports' ? String(body.eventID) : '',
+      targeted: hasTargets(body),
       body,
     };
   }

@@ -18,13 +18,15 @@ import {
 } from './store';
 
 interface ObjectRow {
+  seq: number;
   type: ObjectType;
   id: string;
   owner: string | null;
   name: string | null;
   scope: string;
   ref: string;
-  body: string;
+  targeted: number;
+  body?: string;
 }
 
 interface OutboxRow {
@@ -49,6 +51,7 @@ CREATE TABLE IF NOT EXISTS objects (
   name TEXT,
   scope TEXT NOT NULL DEFAULT '',
   ref TEXT NOT NULL DEFAULT '',
+  targeted INTEGER NOT NULL DEFAULT 0,
   body TEXT NOT NULL,
   UNIQUE (type, id)
 );
@@ -72,17 +75,8 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_subscription ON outbox (subscription_id, state);
 `;
 
-function toObject(row: ObjectRow): StoredObject {
-  return {
-    type: row.type,
-    id: row.id,
-    owner: row.owner,
-    name: row.name,
-    scope: row.scope,
-    ref: row.ref,
-    body: JSON.parse(row.body) as Record<string, unknown>,
-  };
-}
+/** Parsed bodies by `type:id`, so a VEN polling a page does not re-parse every stored object. */
+const CACHE_LIMIT = 20_000;
 
 function toOutbox(row: OutboxRow): OutboxEntry {
   return {
@@ -104,6 +98,11 @@ export class SqliteStore implements VtnStore {
   private readonly db: Database.Database;
   private readonly applyTx: (change: ChangeSet) => void;
   private readonly stmts;
+  private readonly bodies = new Map<string, Record<string, unknown>>();
+  private readonly listStatements = new Map<
+    string,
+    Database.Statement<[Record<string, unknown>], ObjectRow>
+  >();
 
   /** @param file a path, or ':memory:' */
   constructor(file: string) {
@@ -117,9 +116,12 @@ export class SqliteStore implements VtnStore {
     const db = this.db;
     this.stmts = {
       get: db.prepare<[string, string], ObjectRow>('SELECT * FROM objects WHERE type = ? AND id = ?'),
+      body: db.prepare<[string, string], { body: string }>(
+        'SELECT body FROM objects WHERE type = ? AND id = ?',
+      ),
       insert: db.prepare(
-        'INSERT INTO objects (type, id, owner, name, scope, ref, body) VALUES (@type, @id, @owner, @name, @scope, @ref, @body) ' +
-          'ON CONFLICT (type, id) DO UPDATE SET owner = excluded.owner, name = excluded.name, scope = excluded.scope, ref = excluded.ref, body = excluded.body',
+        'INSERT INTO objects (type, id, owner, name, scope, ref, targeted, body) VALUES (@type, @id, @owner, @name, @scope, @ref, @targeted, @body) ' +
+          'ON CONFLICT (type, id) DO UPDATE SET owner = excluded.owner, name = excluded.name, scope = excluded.scope, ref = excluded.ref, targeted = excluded.targeted, body = excluded.body',
       ),
       remove: db.prepare('DELETE FROM objects WHERE type = ? AND id = ?'),
       count: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM objects WHERE type = ?'),
@@ -140,10 +142,23 @@ export class SqliteStore implements VtnStore {
       recent: db.prepare<[number], OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT ?'),
     };
     this.applyTx = db.transaction((change: ChangeSet) => {
-      for (const r of change.remove ?? []) this.stmts.remove.run(r.type, r.id);
+      for (const r of change.remove ?? []) {
+        this.bodies.delete(`${r.type}:${r.id}`);
+        this.stmts.remove.run(r.type, r.id);
+      }
       for (const o of change.put ?? []) {
+        this.bodies.delete(`${o.type}:${o.id}`);
         try {
-          this.stmts.insert.run({ ...o, body: JSON.stringify(o.body) });
+          this.stmts.insert.run({
+            type: o.type,
+            id: o.id,
+            owner: o.owner,
+            name: o.name,
+            scope: o.scope,
+            ref: o.ref,
+            targeted: o.targeted ? 1 : 0,
+            body: JSON.stringify(o.body),
+          });
         } catch (err) {
           if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && o.name !== null)
             throw new UniqueViolation(o.type, o.name);
@@ -156,9 +171,38 @@ export class SqliteStore implements VtnStore {
     });
   }
 
+  /** A StoredObject whose body is parsed (or taken from the cache) only when first read. */
+  private toObject(row: ObjectRow): StoredObject {
+    const key = `${row.type}:${row.id}`;
+    const bodies = this.bodies;
+    const stmt = this.stmts.body;
+    let text = row.body;
+    let body: Record<string, unknown> | undefined;
+    return {
+      seq: row.seq,
+      type: row.type,
+      id: row.id,
+      owner: row.owner,
+      name: row.name,
+      scope: row.scope,
+      ref: row.ref,
+      targeted: row.targeted === 1,
+      get body(): Record<string, unknown> {
+        if (body) return body;
+        body = bodies.get(key);
+        if (body) return body;
+        text ??= stmt.get(row.type, row.id)?.body ?? '{}';
+        body = JSON.parse(text) as Record<string, unknown>;
+        if (bodies.size >= CACHE_LIMIT) bodies.clear();
+        bodies.set(key, body);
+        return body;
+      },
+    };
+  }
+
   async get(type: ObjectType, id: string): Promise<StoredObject | undefined> {
     const row = this.stmts.get.get(type, id);
-    return row ? toObject(row) : undefined;
+    return row ? this.toObject(row) : undefined;
   }
 
   async list(q: ListQuery): Promise<StoredObject[]> {
@@ -167,10 +211,18 @@ export class SqliteStore implements VtnStore {
     if (q.ref !== undefined) where.push('ref = @ref');
     if (q.name !== undefined) where.push('name = @name');
     if (q.owner !== undefined) where.push('owner = @owner');
-    const rows = this.db
-      .prepare<[ListQuery], ObjectRow>(`SELECT * FROM objects WHERE ${where.join(' AND ')} ORDER BY seq`)
-      .all(q);
-    return rows.map(toObject);
+    if (q.afterSeq !== undefined) where.push('seq > @afterSeq');
+    const sql = `SELECT seq, type, id, owner, name, scope, ref, targeted FROM objects WHERE ${where.join(' AND ')} ORDER BY seq${q.limit !== undefined ? ' LIMIT @limit' : ''}`;
+    let stmt = this.listStatements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare<[Record<string, unknown>], ObjectRow>(sql);
+      this.listStatements.set(sql, stmt);
+    }
+    const params: Record<string, unknown> = { type: q.type };
+    for (const k of ['scope', 'ref', 'name', 'owner', 'afterSeq', 'limit'] as const)
+      if (q[k] !== undefined) params[k] = q[k];
+    const rows = stmt.all(params);
+    return rows.map((r) => this.toObject(r));
   }
 
   async count(type: ObjectType): Promise<number> {

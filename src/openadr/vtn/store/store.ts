@@ -6,6 +6,8 @@
 export type ObjectType = 'PROGRAM' | 'EVENT' | 'REPORT' | 'SUBSCRIPTION' | 'VEN' | 'RESOURCE';
 
 export interface StoredObject {
+  /** Creation order (assigned by the store; ignored on writes). */
+  seq?: number;
   type: ObjectType;
   id: string;
   /** The clientID that created it (VEN privacy), null for objects created by the flow. */
@@ -16,7 +18,9 @@ export interface StoredObject {
   scope: string;
   /** Secondary reference: eventID for reports, '' otherwise. */
   ref: string;
-  /** The OpenADR object exactly as returned to clients. */
+  /** True when the object has targets (so VEN visibility needs a closer look). */
+  targeted: boolean;
+  /** The OpenADR object exactly as returned to clients (shared: never mutate it). */
   body: Record<string, unknown>;
 }
 
@@ -26,6 +30,9 @@ export interface ListQuery {
   ref?: string;
   name?: string;
   owner?: string;
+  /** Keyset paging: only objects created after this sequence number, at most `limit` of them. */
+  afterSeq?: number;
+  limit?: number;
 }
 
 export type OutboxState = 'pending' | 'delivered' | 'dead';
