@@ -17,7 +17,8 @@ async function load(
   url: string,
   headers: Record<string, string>,
 ): Promise<{ rps: number; p99: number; errors: number; non2xx: number }> {
-  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
+  // The load generator runs in worker threads so it does not steal the server's event loop.
+  const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers, workers: 1 });
   return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }
 
