@@ -14,7 +14,6 @@ import { statusPage } from './status-page';
 import { SqliteStore } from './store/sqlite';
 import type { VtnStore } from './store/store';
 import { WebhookNotifier, type DeliveryEvent, type WebhookOptions } from './notify/webhooks';
-import { isLocalHost } from './callback-policy';
 
 export const DEFAULT_BASE_PATH = '/openadr3/3.0.1';
 export const DEFAULT_PORT = 8080;
@@ -147,13 +146,9 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
   };
 }
 
+/** True when the server only accepts connections from this machine. */
 function isLoopback(host: string): boolean {
-  return (
-    host === 'localhost' ||
-    host === '::1' ||
-    host.startsWith('127.') ||
-    (isLocalHost(host) && host === '::ffff:127.0.0.1')
-  );
+  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host === '::ffff:127.0.0.1';
 }
 
 export { SqliteStore } from './store/sqlite';
