@@ -60,6 +60,7 @@ export function apiRouter(
   };
 
   const byPath = new Map<string, Map<string, Handler>>();
+  const pages = new Map<string, { version: number; bytes: Buffer }>();
   const add = (op: SpecOperation, handler: Handler): void => {
     const p = expressPath(op.path);
     if (!byPath.has(p)) byPath.set(p, new Map());
@@ -89,7 +90,22 @@ export function apiRouter(
           const i = issues(op.validateQuery.errors)[0];
           throw new VtnError(400, `${i.field.split(/[.[]/)[0] || 'query'}: ${i.message}`);
         }
-        res.json(await service.list(k.kind, principal, query, parentID));
+        // A VEN polls the same page over and over: serve the serialized page until something changes.
+        // (Not subscriptions: their deliveryStatus changes without a commit.)
+        const cacheable = k.kind !== 'subscriptions';
+        const key = `${principal.role}|${principal.clientID}|${k.kind}|${parentID}|${JSON.stringify(query)}`;
+        const hit = cacheable ? pages.get(key) : undefined;
+        if (hit && hit.version === service.version) {
+          res.type('application/json').send(hit.bytes);
+          return;
+        }
+        const version = service.version;
+        const bytes = Buffer.from(JSON.stringify(await service.list(k.kind, principal, query, parentID)));
+        if (cacheable && version === service.version) {
+          if (pages.size >= 1000) pages.clear();
+          pages.set(key, { version, bytes });
+        }
+        res.type('application/json').send(bytes);
       } else if (op.method === 'get') res.json(await service.get(k.kind, principal, id!, parentID));
       else if (op.method === 'post')
         res.status(201).json(await service.create(k.kind, principal, req.body, parentID));

@@ -71,6 +71,8 @@ function nowIso(): string {
 
 export class VtnService extends EventEmitter {
   private readonly properties = new Map<string, string[]>();
+  /** Bumped on every committed change: lets readers cache what they built from the store. */
+  version = 0;
 
   constructor(
     readonly store: VtnStore,
@@ -337,6 +339,7 @@ export class VtnService extends EventEmitter {
       }
       throw err;
     }
+    this.version++;
     for (const c of changes) this.emit('change', c);
     if (notify.length) this.emit('notify', notify.length);
   }
