@@ -52,8 +52,8 @@ export = function (RED: NodeAPI) {
     let vtn: Vtn | undefined;
     let closing = false;
     let statusTimer: NodeJS.Timeout | undefined;
-    /** Object ids written by the flow right now: their change is answered, not echoed. */
-    const fromFlow = new Set<string>();
+    /** Marks changes made by this node's own input: those are answered, not echoed. */
+    const origin = `flow:${node.id}`;
 
     let config: VtnNodeDef;
     try {
@@ -122,7 +122,7 @@ export = function (RED: NodeAPI) {
         blCanDeleteReports: !!config.blCanDeleteReports,
         onChange: (change) => {
           scheduleStatus();
-          if (fromFlow.has(String(change.object.id))) return;
+          if (change.origin === origin) return;
           node.send({
             topic: change.objectType,
             operation: OPERATION_WORD[change.operation],
@@ -163,21 +163,7 @@ export = function (RED: NodeAPI) {
       await started;
       if (!vtn) throw new Error('the VTN is not running');
       const m = msg as NodeMessageInFlow & { operation?: unknown };
-      const payload = m.payload as Record<string, unknown> | undefined;
-      const id = payload && typeof payload.id === 'string' ? payload.id : undefined;
-      if (id) fromFlow.add(id);
-      let result;
-      const tracker = (change: Change): void => {
-        fromFlow.add(String(change.object.id));
-      };
-      // Creations get their id only inside the service: mark it before the change is emitted.
-      vtn.service.prependListener('change', tracker);
-      try {
-        result = await runFlowOperation(vtn.service, m.topic, m.operation, m.payload);
-      } finally {
-        vtn.service.off('change', tracker);
-        setImmediate(() => fromFlow.clear());
-      }
+      const result = await runFlowOperation(vtn.service, m.topic, m.operation, m.payload, origin);
       send({
         ...m,
         topic: String(result.object.objectType),

@@ -125,6 +125,35 @@ describe('nodes: openadr3-vtn', () => {
     assert.strictEqual(after.length, 0);
   });
 
+  it('with cascade deletes, a program delete from the flow is answered and each child delete is output', async () => {
+    await helper.load(vtnNode, flow({ cascadeDeletes: true }));
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const out = helper.getNode('out1') as TestNode;
+    const seen: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    out.on('input', (m: Record<string, unknown>) => seen.push(m));
+    vtn.receive({ topic: 'program', operation: 'create', payload: { programName: 'cascade' } });
+    await until('program', () => seen.length === 1);
+    const programID = seen[0].payload.id as string;
+    const ev = (n: string) => ({
+      programID,
+      eventName: n,
+      intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: [1] }] }],
+    });
+    vtn.receive({ topic: 'event', operation: 'create', payload: ev('a') });
+    vtn.receive({ topic: 'event', operation: 'create', payload: ev('b') });
+    await until('events', () => seen.length === 3);
+    vtn.receive({ topic: 'program', operation: 'delete', payload: { id: programID }, answer: true });
+    await until('deletes', () => seen.length === 6);
+    await new Promise((r) => setTimeout(r, 100));
+    const deletes = seen.slice(3).map((m) => `${m.topic}:${m.operation}:${m.answer ? 'answer' : 'change'}`);
+    assert.deepStrictEqual(deletes.sort(), [
+      'EVENT:delete:change',
+      'EVENT:delete:change',
+      'PROGRAM:delete:answer',
+    ]);
+    assert.strictEqual(seen.length, 6);
+  });
+
   it('reports bad input through done(err) without stopping', async () => {
     await helper.load(
       [vtnNode, catchNode],

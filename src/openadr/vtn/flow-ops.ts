@@ -16,11 +16,13 @@ export interface FlowResult {
   object: Record<string, unknown>;
 }
 
+/** Changes made here carry `origin` (default 'flow') so the node can answer instead of echoing them. */
 export async function runFlowOperation(
   service: VtnService,
   topic: unknown,
   operation: unknown,
   payload: unknown,
+  origin = 'flow',
 ): Promise<FlowResult> {
   const kind = typeof topic === 'string' ? TOPICS[topic.toLowerCase()] : undefined;
   if (!kind) throw new Error(`msg.topic must be "program" or "event" (got ${JSON.stringify(topic)})`);
@@ -34,12 +36,13 @@ export async function runFlowOperation(
   const body = payload as Record<string, unknown>;
   const id = typeof body.id === 'string' && body.id ? body.id : undefined;
   const p = FLOW_PRINCIPAL;
-  if (op === 'create') return { operation: 'create', object: await service.create(kind, p, body) };
+  if (op === 'create')
+    return { operation: 'create', object: await service.create(kind, p, body, undefined, origin) };
   if (op === 'update' || op === 'delete') {
     if (!id) throw new Error(`msg.payload.id is required to ${op} a ${topic}`);
     return op === 'update'
-      ? { operation: 'update', object: await service.update(kind, p, id, body) }
-      : { operation: 'delete', object: await service.remove(kind, p, id) };
+      ? { operation: 'update', object: await service.update(kind, p, id, body, undefined, origin) }
+      : { operation: 'delete', object: await service.remove(kind, p, id, undefined, origin) };
   }
   const nameField = kind === 'programs' ? 'programName' : 'eventName';
   let existingID = id;
@@ -51,6 +54,9 @@ export async function runFlowOperation(
     existingID = candidates.find((c) => c.body[nameField] === body[nameField])?.id;
   }
   if (existingID && (await service.store.get(kind === 'programs' ? 'PROGRAM' : 'EVENT', existingID)))
-    return { operation: 'update', object: await service.update(kind, p, existingID, body) };
-  return { operation: 'create', object: await service.create(kind, p, body) };
+    return {
+      operation: 'update',
+      object: await service.update(kind, p, existingID, body, undefined, origin),
+    };
+  return { operation: 'create', object: await service.create(kind, p, body, undefined, origin) };
 }

@@ -27,6 +27,8 @@ export interface Change {
   objectType: ObjectType;
   operation: Operation;
   object: Record<string, unknown>;
+  /** Set on the object a caller changed directly (not on cascaded children) when it passed an origin. */
+  origin?: string;
 }
 
 export interface ServiceOptions {
@@ -326,10 +328,21 @@ export class VtnService extends EventEmitter {
     };
   }
 
-  private async commit(put: StoredObject[], removed: StoredObject[], operation: Operation): Promise<void> {
+  private async commit(
+    put: StoredObject[],
+    removed: StoredObject[],
+    operation: Operation,
+    primary: StoredObject,
+    origin: string | undefined,
+  ): Promise<void> {
     const changed = operation === 'DELETE' ? removed : put;
     const notify = await this.notificationsFor(changed, operation);
-    const changes: Change[] = changed.map((o) => ({ objectType: o.type, operation, object: o.body }));
+    const changes: Change[] = changed.map((o) => ({
+      objectType: o.type,
+      operation,
+      object: o.body,
+      ...(origin !== undefined && o === primary ? { origin } : {}),
+    }));
     try {
       await this.store.apply({ put, remove: removed.map((r) => ({ type: r.type, id: r.id })), notify });
     } catch (err) {
@@ -344,7 +357,13 @@ export class VtnService extends EventEmitter {
     if (notify.length) this.emit('notify', notify.length);
   }
 
-  async create(kindName: KindName, p: Principal, raw: unknown, parentID?: string): Promise<Json> {
+  async create(
+    kindName: KindName,
+    p: Principal,
+    raw: unknown,
+    parentID?: string,
+    origin?: string,
+  ): Promise<Json> {
     const kind = KINDS[kindName];
     this.requireScope(p, kind.writeScope, kind.operations.create);
     if (kind.name === 'resources') await this.parent(p, kind, parentID);
@@ -360,11 +379,18 @@ export class VtnService extends EventEmitter {
       ...(kind.name === 'resources' ? { venID: parentID } : {}),
     };
     const o = this.stored(kind, body, p.clientID);
-    await this.commit([o], [], 'POST');
+    await this.commit([o], [], 'POST', o, origin);
     return this.present(o);
   }
 
-  async update(kindName: KindName, p: Principal, id: string, raw: unknown, parentID?: string): Promise<Json> {
+  async update(
+    kindName: KindName,
+    p: Principal,
+    id: string,
+    raw: unknown,
+    parentID?: string,
+    origin?: string,
+  ): Promise<Json> {
     const kind = KINDS[kindName];
     this.requireScope(p, kind.writeScope, kind.operations.update);
     const existing = await this.findVisible(p, kind, id, parentID);
@@ -383,11 +409,17 @@ export class VtnService extends EventEmitter {
       ...(kind.name === 'resources' ? { venID: existing.scope } : {}),
     };
     const o = this.stored(kind, body, existing.owner);
-    await this.commit([o], [], 'PUT');
+    await this.commit([o], [], 'PUT', o, origin);
     return this.present(o);
   }
 
-  async remove(kindName: KindName, p: Principal, id: string, parentID?: string): Promise<Json> {
+  async remove(
+    kindName: KindName,
+    p: Principal,
+    id: string,
+    parentID?: string,
+    origin?: string,
+  ): Promise<Json> {
     const kind = KINDS[kindName];
     this.requireScope(p, kind.writeScope, kind.operations.remove);
     const o = await this.findVisible(p, kind, id, parentID);
@@ -407,7 +439,7 @@ export class VtnService extends EventEmitter {
       children.push(...(await this.store.list({ type: 'RESOURCE', scope: id })));
     }
     const removed = [...children, o];
-    await this.commit([], removed, 'DELETE');
+    await this.commit([], removed, 'DELETE', o, origin);
     return this.present(o);
   }
 

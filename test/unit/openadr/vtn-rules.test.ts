@@ -228,6 +228,32 @@ describe('VTN rules', () => {
       assert.deepStrictEqual(r.body, []);
     });
 
+    it('a repeated poll sees every change at once (the page cache is invalidated)', async () => {
+      const url = `/events?programID=${pid}&limit=50`;
+      const before = (await t.call('GET', url, ven)).body.length;
+      assert.strictEqual((await t.call('GET', url, ven)).body.length, before);
+      const added = await t.call('POST', '/events', bl, event(pid, { eventName: 'late' }));
+      assert.strictEqual((await t.call('GET', url, ven)).body.length, before + 1);
+      await t.call('PUT', `/events/${added.body.id}`, bl, event(pid, { eventName: 'later' }));
+      const names = (await t.call('GET', url, ven)).body.map((e: { eventName: string }) => e.eventName);
+      assert.ok(names.includes('later') && !names.includes('late'));
+      await t.call('DELETE', `/events/${added.body.id}`, bl);
+      assert.strictEqual((await t.call('GET', url, ven)).body.length, before);
+      // A VEN's own registration changes what it may see: targeted events appear on its next poll.
+      const targeted = await t.call(
+        'POST',
+        '/events',
+        bl,
+        event(pid, { eventName: 'for-cache-ven', targets: [{ type: 'VEN_NAME', values: ['cache-ven'] }] }),
+      );
+      const seen = async (): Promise<boolean> =>
+        (await t.call('GET', url, ven2)).body.some((e: { id: string }) => e.id === targeted.body.id);
+      assert.strictEqual(await seen(), false);
+      await t.call('POST', '/vens', ven2, { venName: 'cache-ven' });
+      assert.strictEqual(await seen(), true);
+      await t.call('DELETE', `/events/${targeted.body.id}`, bl);
+    });
+
     it('filters vens by venName and resources by resourceName', async () => {
       const v = await t.call('POST', '/vens', ven, { venName: 'named-ven' });
       await t.call('POST', `/vens/${v.body.id}/resources`, ven, { resourceName: 'a' });
