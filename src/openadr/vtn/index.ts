@@ -86,7 +86,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
   app.use((req, res) => {
     res
       .status(404)
-      .type('application/problem+json')
+      .type('application/json')
       .send(
         JSON.stringify({
           type: 'about:blank',

@@ -23,9 +23,10 @@ function kindOf(op: SpecOperation): { kind: KindName; withId: boolean } | undefi
 
 const expressPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
 
+/** Problem bodies go out as application/json: the 3.0.1 YAML declares that media type for them. */
 function sendProblem(res: Response, err: VtnError): void {
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-  res.status(err.status).type('application/problem+json').send(JSON.stringify(err.toProblem()));
+  res.status(err.status).type('application/json').send(JSON.stringify(err.toProblem()));
 }
 
 /** Wrap an async handler so rejections reach the error handler (Express 5 does this too). */
@@ -198,7 +199,7 @@ export function problemHandler(onUnexpected: (err: Error) => void = () => {}) {
     onUnexpected(err as Error);
     res
       .status(500)
-      .type('application/problem+json')
+      .type('application/json')
       .send(JSON.stringify(problem(500, 'internal error; see the VTN log')));
   };
 }

@@ -25,6 +25,11 @@ describe('VTN: every operation of the 3.0.1 YAML', () => {
 
   function check(operationId: string, r: Reply, status: number): Reply {
     assert.strictEqual(r.status, status, `${operationId}: expected ${status}, got ${r.status} ${r.text}`);
+    assert.match(
+      r.headers.get('content-type') ?? '',
+      /^application\/json/,
+      `${operationId}: media type per the YAML`,
+    );
     const problems = spec.validateResponse(operationId, r.status, r.body);
     assert.deepStrictEqual(
       problems,
@@ -152,6 +157,26 @@ describe('VTN: every operation of the 3.0.1 YAML', () => {
       all.filter((o) => !seen.has(o)),
       [],
     );
+  });
+
+  it('answers every operation with a YAML-valid problem for a bad token, an unknown id and a bad body', async () => {
+    for (const op of spec.operations) {
+      if (op.operationId === 'fetchToken') continue;
+      const pathWith = (id: string): string => op.path.replace(/\{\w+\}/g, id);
+      const method = op.method.toUpperCase();
+      const body = op.method === 'post' || op.method === 'put' ? {} : undefined;
+      check(op.operationId, await t.call(method, pathWith('any-id'), 'bad.token.here', body), 403);
+      if (op.pathParams.length) {
+        const token = op.scopes.includes('write_reports') ? ven : bl;
+        const sample = body ? { programName: 'x', venName: 'x', resourceName: 'x' } : undefined;
+        // The lookup comes before body validation: an unknown id is 404 whatever the body.
+        check(op.operationId, await t.call(method, pathWith('unknown-id'), token, sample), 404);
+      }
+      if (op.method === 'post' && op.operationId !== 'createResource') {
+        const token = op.scopes.includes('write_reports') ? ven : bl;
+        check(op.operationId, await t.call(method, pathWith('x'), token, { programID: 7 }), 400);
+      }
+    }
   });
 
   it('answers errors with problem bodies that validate against the YAML', async () => {
