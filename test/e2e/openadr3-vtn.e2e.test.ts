@@ -146,3 +146,44 @@ describe('e2e: openadr3-vtn in a real Node-RED', function () {
     assert.doesNotMatch(red.log(), /EADDRINUSE|Unhandled/);
   });
 });
+
+describe('e2e: examples/openadr3-vtn.json', function () {
+  this.timeout(90000);
+  let red: NodeRedInstance | undefined;
+  after(async () => red?.stop());
+
+  it('deploys as shipped (port changed to a free one) and publishes the demo program and its price event', async () => {
+    const fs = await import('fs');
+    const path = await import('path');
+    const example = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'openadr3-vtn.json'), 'utf8'),
+    ) as Array<Record<string, unknown>>;
+    const vtnPort = await freePort();
+    for (const n of example)
+      if (n.type === 'openadr3-vtn') Object.assign(n, { port: vtnPort, storeType: 'memory' });
+    red = await startNodeRed();
+    await red.deploy(example);
+    const base = `http://127.0.0.1:${vtnPort}/openadr3/3.0.1`;
+    await waitFor(async () => (await fetch(`${base}/programs`)).status === 401, 20000, 'the VTN to listen');
+    const inject = example.find((n) => n.type === 'inject')!;
+    await red.inject(String(inject.id));
+    const r = await fetch(`${base}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=ven_client&client_secret=999',
+    });
+    const token = ((await r.json()) as { access_token: string }).access_token;
+    const events = await waitFor(
+      async () => {
+        const list = (await (
+          await fetch(`${base}/events`, { headers: { authorization: `Bearer ${token}` } })
+        ).json()) as Array<{ eventName: string; intervals: unknown[] }>;
+        return list.length ? list : undefined;
+      },
+      10000,
+      'the price event',
+    );
+    assert.strictEqual(events[0].eventName, 'demo-prices');
+    assert.strictEqual(events[0].intervals.length, 12);
+  });
+});
