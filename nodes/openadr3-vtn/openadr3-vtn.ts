@@ -28,6 +28,7 @@ interface VtnNodeDef extends NodeDef {
   allowInsecureCallbacks: boolean;
   cascadeDeletes: boolean;
   blCanDeleteReports: boolean;
+  webhookAttempts?: string | number;
   configVersion?: number;
 }
 
@@ -66,6 +67,7 @@ export = function (RED: NodeAPI) {
     const port = Number(config.port ?? 8080);
     const host = (config.host || '127.0.0.1').trim();
     const tokenLifetime = Number(config.tokenLifetime || 3600);
+    const webhookAttempts = Math.max(1, Math.round(Number(config.webhookAttempts || 6)));
     let clients = DEMO_CLIENTS;
     try {
       const text = node.credentials?.clients ?? '';
@@ -98,7 +100,7 @@ export = function (RED: NodeAPI) {
         if (closing) return;
         const text = `listening :${boundPort} · ${plural(c.PROGRAM, 'program')} · ${plural(c.EVENT, 'event')} · ${c.VEN} VEN${c.VEN === 1 ? '' : 's'}`;
         if (demoOnNetwork) node.status(statusShape.waiting(`demo secrets on ${host}! ${text}`));
-        else if (d.dead > 0) node.status(statusShape.waiting(`${text} · ${d.dead} dead webhooks`));
+        else if (d.dead > 0) node.status(statusShape.waiting(`${plural(d.dead, 'dead webhook')} · ${text}`));
         else node.status(statusShape.ok(text));
       });
     };
@@ -120,6 +122,7 @@ export = function (RED: NodeAPI) {
         allowInsecureCallbacks: !!config.allowInsecureCallbacks,
         cascadeDeletes: !!config.cascadeDeletes,
         blCanDeleteReports: !!config.blCanDeleteReports,
+        webhooks: { maxAttempts: webhookAttempts },
         onChange: (change) => {
           scheduleStatus();
           if (change.origin === origin) return;

@@ -154,6 +154,34 @@ describe('nodes: openadr3-vtn', () => {
     assert.strictEqual(seen.length, 6);
   });
 
+  it('shows dead webhooks in the status (yellow) after the configured tries', async function () {
+    this.timeout(15000);
+    await helper.load(vtnNode, flow({ webhookAttempts: 2, allowInsecureCallbacks: true }));
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('listening', () => statuses.some((st) => /^listening/.test(st.text ?? '')));
+    const bl = await token(base, 'bl_client', '1001');
+    const closedPort = await freePort(); // nothing listens there: every delivery fails
+    const sub = await fetch(`${base}/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bl}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        clientName: 'flow',
+        programID: 'any',
+        objectOperations: [
+          { objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl: `http://127.0.0.1:${closedPort}/cb` },
+        ],
+      }),
+    });
+    assert.strictEqual(sub.status, 201);
+    vtn.receive({ topic: 'program', payload: { programName: 'notify-me' } });
+    await until(
+      'dead webhook status',
+      () => statuses.some((st) => st.fill === 'yellow' && /^1 dead webhook · listening/.test(st.text ?? '')),
+      10000,
+    );
+  });
+
   it('reports bad input through done(err) without stopping', async () => {
     await helper.load(
       [vtnNode, catchNode],
