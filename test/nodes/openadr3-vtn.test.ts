@@ -225,6 +225,22 @@ describe('nodes: openadr3-vtn', () => {
     assert.strictEqual(typeof (await token(base, 'heater-1', 'h1')), 'string');
   });
 
+  it('shows a red status (and keeps Node-RED running) when the port is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    try {
+      await helper.load(vtnNode, flow());
+      const vtn = helper.getNode('vtn1') as TestNode;
+      const statuses = recordStatuses(vtn);
+      await until('error status', () =>
+        statuses.some((st) => st.fill === 'red' && /cannot start: .*EADDRINUSE/.test(st.text ?? '')),
+      );
+      await helper.unload();
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
+  });
+
   it('close stops the server and frees the port within a few seconds', async () => {
     await helper.load(vtnNode, flow());
     const vtn = helper.getNode('vtn1') as TestNode;

@@ -160,8 +160,13 @@ async function tokenEndpoint(req: Request, res: Response, auth: TokenAuthority):
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon > 0) {
-      clientID = decodeURIComponent(decoded.slice(0, colon));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
+      // RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic credentials.
+      try {
+        clientID = decodeURIComponent(decoded.slice(0, colon));
+        secret = decodeURIComponent(decoded.slice(colon + 1));
+      } catch {
+        return oauthError(400, 'invalid_request', 'the HTTP Basic credentials are not validly encoded');
+      }
     }
   }
   if (body.grant_type === undefined) return oauthError(400, 'invalid_request', 'grant_type is missing');
