@@ -11,7 +11,8 @@ import { createVtn } from '../src';
 
 const EVENTS = 1000;
 const CONNECTIONS = 100;
-const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 
 async function load(
   url: string,
@@ -63,17 +64,29 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => bare.listen(0, '127.0.0.1', () => r()));
   const barePort = (bare.address() as AddressInfo).port;
 
-  const base = await load(`http://127.0.0.1:${barePort}/events?programID=${program.id}`, headers);
-  const ours = await load(pollUrl, headers);
+  // Alternate the two servers over ROUNDS rounds so a noisy neighbour on a shared machine
+  // affects both alike; the ratio compares the averages.
+  const bareRuns: Array<Awaited<ReturnType<typeof load>>> = [];
+  const vtnRuns: Array<Awaited<ReturnType<typeof load>>> = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const b = await load(`http://127.0.0.1:${barePort}/events?programID=${program.id}`, headers);
+    const v = await load(pollUrl, headers);
+    bareRuns.push(b);
+    vtnRuns.push(v);
+    console.log(
+      `round ${round}: bare ${b.rps.toFixed(0)} req/s (p99 ${b.p99} ms) · VTN ${v.rps.toFixed(0)} req/s (p99 ${v.p99} ms, errors ${v.errors}, non-2xx ${v.non2xx})`,
+    );
+  }
   bare.close();
   await vtn.close();
-  const ratio = ours.rps / base.rps;
-  console.log(`bare http : ${base.rps.toFixed(0)} req/s, p99 ${base.p99} ms`);
+  const avg = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length;
+  const bareRps = avg(bareRuns.map((r) => r.rps));
+  const vtnRps = avg(vtnRuns.map((r) => r.rps));
+  const vtnP99 = Math.max(...vtnRuns.map((r) => r.p99));
+  console.log(`bare http : ${bareRps.toFixed(0)} req/s, p99 ≤ ${Math.max(...bareRuns.map((r) => r.p99))} ms`);
+  console.log(`VTN       : ${vtnRps.toFixed(0)} req/s, p99 ≤ ${vtnP99} ms`);
   console.log(
-    `VTN       : ${ours.rps.toFixed(0)} req/s, p99 ${ours.p99} ms (errors ${ours.errors}, non-2xx ${ours.non2xx})`,
-  );
-  console.log(
-    `ratio VTN/bare: ${(ratio * 100).toFixed(1)}% (target ≥ 40%), p99 ${ours.p99} ms (target < 25 ms)`,
+    `ratio VTN/bare: ${((vtnRps / bareRps) * 100).toFixed(1)}% (target ≥ 40%), p99 ${vtnP99} ms (target < 25 ms)`,
   );
 }
 
