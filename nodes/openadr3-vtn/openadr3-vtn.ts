@@ -67,7 +67,7 @@ export = function (RED: NodeAPI) {
     const port = Number(config.port ?? 8080);
     const host = (config.host || '127.0.0.1').trim();
     const tokenLifetime = Number(config.tokenLifetime || 3600);
-    const webhookAttempts = Math.max(1, Math.round(Number(config.webhookAttempts || 6)));
+    const webhookAttempts = Math.max(1, Math.round(Number(config.webhookAttempts || 8)));
     let clients = DEMO_CLIENTS;
     try {
       const text = node.credentials?.clients ?? '';

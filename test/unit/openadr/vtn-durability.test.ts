@@ -237,3 +237,24 @@ describe('VTN durability and webhooks', () => {
     });
   });
 });
+
+describe('VTN outbox housekeeping', () => {
+  it('prunes delivered notifications older than the retention, keeps dead and pending ones', async () => {
+    const store = new SqliteStore(':memory:');
+    await store.apply({
+      notify: [1, 2, 3].map((i) => ({
+        subscriptionID: 's',
+        callbackUrl: 'https://x/cb',
+        bearerToken: null,
+        body: `{"n":${i}}`,
+      })),
+    });
+    const [a, b] = await store.dueNotifications(Date.now() + 1, 10);
+    await store.markDelivered(a.id);
+    await store.markFailed(b.id, 'HTTP 500', 0, true);
+    assert.strictEqual(await store.pruneDelivered(Date.now() + 1), 1);
+    const left = await store.deliverySummary('s');
+    assert.deepStrictEqual([left.delivered, left.dead, left.pending], [0, 1, 1]);
+    await store.close();
+  });
+});

@@ -13,6 +13,8 @@ export interface WebhookOptions {
   maxDelayMs?: number;
   /** How often to look for rows whose retry time has come. */
   pollMs?: number;
+  /** Delivered rows older than this are pruned (dead ones are kept for inspection). */
+  keepDeliveredMs?: number;
   concurrency?: number;
 }
 
@@ -26,6 +28,7 @@ export interface DeliveryEvent {
 export class WebhookNotifier {
   private readonly inFlight = new Map<number, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private lastPrune = 0;
   private running = false;
   private scanning = false;
   private rescan = false;
@@ -38,11 +41,12 @@ export class WebhookNotifier {
   ) {
     this.opts = {
       timeoutMs: options.timeoutMs ?? 5000,
-      maxAttempts: options.maxAttempts ?? 6,
+      maxAttempts: options.maxAttempts ?? 8,
       baseDelayMs: options.baseDelayMs ?? 1000,
       maxDelayMs: options.maxDelayMs ?? 5 * 60_000,
       pollMs: options.pollMs ?? 1000,
       concurrency: options.concurrency ?? 8,
+      keepDeliveredMs: options.keepDeliveredMs ?? 24 * 3600_000,
     };
   }
 
@@ -73,6 +77,11 @@ export class WebhookNotifier {
 
   private async scan(): Promise<void> {
     try {
+      const now = Date.now();
+      if (now - this.lastPrune > 60_000) {
+        this.lastPrune = now;
+        await this.store.pruneDelivered(now - this.opts.keepDeliveredMs);
+      }
       const free = this.opts.concurrency - this.inFlight.size;
       if (free <= 0) return;
       const due = await this.store.dueNotifications(Date.now(), free + this.inFlight.size);

@@ -280,6 +280,11 @@ export class SqliteStore implements VtnStore {
     return this.stmts.recent.all(limit).map(toOutbox);
   }
 
+  async pruneDelivered(before: number): Promise<number> {
+    return this.db.prepare("DELETE FROM outbox WHERE state = 'delivered' AND created_at < ?").run(before)
+      .changes;
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }

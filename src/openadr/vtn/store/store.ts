@@ -93,5 +93,7 @@ export interface VtnStore {
   markFailed(id: number, error: string, nextAttemptAt: number, dead: boolean): Promise<void>;
   deliverySummary(subscriptionID?: string): Promise<DeliverySummary>;
   recentOutbox(limit: number): Promise<OutboxEntry[]>;
+  /** Forget delivered notifications created before `before` (ms); returns how many went. */
+  pruneDelivered(before: number): Promise<number>;
   close(): Promise<void>;
 }
