@@ -8,7 +8,7 @@ import type { AddressInfo } from 'net';
 import express, { type Express } from 'express';
 import { loadSpec } from '../spec';
 import { DEMO_CLIENTS, TokenAuthority, type ClientConfig } from './auth';
-import { apiRouter, problemHandler } from './routes';
+import { apiRouter, PageCache, problemHandler } from './routes';
 import { VtnService, type Change } from './service';
 import { statusPage } from './status-page';
 import { SqliteStore } from './store/sqlite';
@@ -82,7 +82,8 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
       '/',
       statusPage(service, clients, () => isLoopback(boundHost)),
     );
-  app.use(basePath || '/', apiRouter(spec, service, auth, { bodyLimit: options.bodyLimit }));
+  const pageCache = new PageCache(service, auth);
+  app.use(basePath || '/', apiRouter(spec, service, auth, { bodyLimit: options.bodyLimit, pageCache }));
   app.use((req, res) => {
     res
       .status(404)
@@ -109,7 +110,10 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
     basePath,
     listen(port = DEFAULT_PORT, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
-        const s = http.createServer(app);
+        // Repeated polls are answered before Express sees them (same checks, see PageCache).
+        const s = http.createServer((req, res) => {
+          if (!pageCache.tryServe(req, res)) app(req, res);
+        });
         s.keepAliveTimeout = 5000;
         s.on('connection', (sock) => {
           sockets.add(sock);

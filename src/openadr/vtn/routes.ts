@@ -2,6 +2,7 @@
  * The HTTP face of the VTN (Express 5): one route per YAML operation, generated from the spec.
  * Every error is a problem body; bad input is a 4xx, never a 500.
  */
+import type { IncomingMessage, ServerResponse } from 'http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { OpenAdrSpec, SpecOperation } from '../spec';
 import { issues } from '../spec';
@@ -12,6 +13,54 @@ import type { VtnService } from './service';
 
 export interface RouteOptions {
   bodyLimit?: string;
+  /** Share the page cache with the HTTP server's fast path (see createVtn). */
+  pageCache?: PageCache;
+}
+
+/**
+ * Serialized list pages by client and full URL, valid while `service.version` is unchanged.
+ * A VEN polls the same URL over and over; a hit is answered without routing, validation,
+ * store reads or serialization, after the same token check the route does.
+ */
+export class PageCache {
+  private readonly pages = new Map<string, { version: number; bytes: Buffer }>();
+
+  constructor(
+    private readonly service: VtnService,
+    private readonly auth: TokenAuthority,
+  ) {}
+
+  static key(p: Principal, url: string): string {
+    return `${p.role}|${p.clientID}|${url}`;
+  }
+
+  set(key: string, version: number, bytes: Buffer): void {
+    if (this.pages.size >= 1000) this.pages.clear();
+    this.pages.set(key, { version, bytes });
+  }
+
+  /** Answer a repeated GET from the cache; false (nothing sent) when it is not a valid hit. */
+  tryServe(req: IncomingMessage, res: ServerResponse): boolean {
+    // Inside an Express router req.url is relative to the mount point; the key uses the full URL.
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
+    if (req.method !== 'GET' || this.pages.size === 0 || !url) return false;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!m) return false;
+    let principal: Principal;
+    try {
+      principal = this.auth.verify(m[1]);
+    } catch {
+      return false; // the route answers with the proper problem
+    }
+    if (!principal.scopes.includes('read_all')) return false;
+    const hit = this.pages.get(PageCache.key(principal, url));
+    if (!hit || hit.version !== this.service.version) return false;
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', hit.bytes.length);
+    res.end(hit.bytes);
+    return true;
+  }
 }
 
 function kindOf(op: SpecOperation): { kind: KindName; withId: boolean } | undefined {
@@ -61,28 +110,9 @@ export function apiRouter(
   };
 
   const byPath = new Map<string, Map<string, Handler>>();
-  /** Serialized list pages by client and URL, valid while `service.version` is unchanged. */
-  const pages = new Map<string, { version: number; bytes: Buffer }>();
-  const pageKey = (p: Principal, url: string): string => `${p.role}|${p.clientID}|${url}`;
-
-  // Fast path for a repeated poll: same client, same URL, nothing changed since the page was built.
-  // It checks the token like the route does; anything else falls through to the full route.
+  const pages = options.pageCache ?? new PageCache(service, auth);
   router.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || pages.size === 0) return next();
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m) return next();
-    let principal: Principal;
-    try {
-      principal = auth.verify(m[1]);
-    } catch {
-      return next();
-    }
-    const hit = principal.scopes.includes('read_all') ? pages.get(pageKey(principal, req.url)) : undefined;
-    if (!hit || hit.version !== service.version) return next();
-    res.statusCode = 200;
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', hit.bytes.length);
-    res.end(hit.bytes);
+    if (!pages.tryServe(req, res)) next();
   });
   const add = (op: SpecOperation, handler: Handler): void => {
     const p = expressPath(op.path);
@@ -116,12 +146,11 @@ export function apiRouter(
         // A VEN polls the same page over and over: serve the serialized page until something changes.
         // (Not subscriptions: their deliveryStatus changes without a commit.)
         const cacheable = k.kind !== 'subscriptions';
-        const key = pageKey(principal, req.url);
+        const key = PageCache.key(principal, req.originalUrl);
         const version = service.version;
         const bytes = Buffer.from(JSON.stringify(await service.list(k.kind, principal, query, parentID)));
         if (cacheable && version === service.version) {
-          if (pages.size >= 1000) pages.clear();
-          pages.set(key, { version, bytes });
+          pages.set(key, version, bytes);
         }
         res.type('application/json').send(bytes);
       } else if (op.method === 'get') res.json(await service.get(k.kind, principal, id!, parentID));

@@ -232,6 +232,9 @@ describe('VTN rules', () => {
       const url = `/events?programID=${pid}&limit=50`;
       const before = (await t.call('GET', url, ven)).body.length;
       assert.strictEqual((await t.call('GET', url, ven)).body.length, before);
+      // A cached page still needs a valid token.
+      assert.strictEqual((await t.call('GET', url, 'not-a-token')).status, 403);
+      assert.strictEqual((await t.call('GET', url)).status, 401);
       const added = await t.call('POST', '/events', bl, event(pid, { eventName: 'late' }));
       assert.strictEqual((await t.call('GET', url, ven)).body.length, before + 1);
       await t.call('PUT', `/events/${added.body.id}`, bl, event(pid, { eventName: 'later' }));
