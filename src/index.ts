@@ -107,3 +107,18 @@ export type {
 
 // CTA-2045 (src/cta2045/): codec, stream parser, link layer, UCM, dispatcher, simulator.
 export * from './cta2045';
+export { loadSpec, type OpenAdrSpec, type SpecOperation, type ValidationIssue } from './openadr/spec';
+export {
+  createVtn,
+  DEFAULT_BASE_PATH,
+  DEFAULT_PORT,
+  DEMO_CLIENTS,
+  parseClients,
+  SqliteStore,
+  usesDemoSecrets,
+  type Vtn,
+  type VtnOptions,
+  type VtnStore,
+  type Change,
+  type ClientConfig,
+} from './openadr/vtn';

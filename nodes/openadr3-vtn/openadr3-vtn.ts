@@ -1,0 +1,202 @@
+/**
+ * openadr3-vtn: an OpenADR 3.0.1 VTN served from inside Node-RED (thin adapter over createVtn).
+ * Output: one message per change; input: BL operations on programs/events from the flow.
+ */
+import os from 'os';
+import path from 'path';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import {
+  createVtn,
+  DEMO_CLIENTS,
+  parseClients,
+  runFlowOperation,
+  usesDemoSecrets,
+  type Change,
+  type Vtn,
+} from '../../src/openadr/vtn';
+import { migrateConfig } from '../shared/config-version';
+import { guardTask, handleInput } from '../shared/input';
+import { statusShape } from '../shared/status';
+
+interface VtnNodeDef extends NodeDef {
+  port: string | number;
+  host: string;
+  basePath: string;
+  storeType: 'file' | 'memory';
+  storePath: string;
+  tokenLifetime: string | number;
+  allowInsecureCallbacks: boolean;
+  cascadeDeletes: boolean;
+  blCanDeleteReports: boolean;
+  webhookAttempts?: string | number;
+  configVersion?: number;
+}
+
+interface VtnCredentials {
+  clients?: string;
+}
+
+const OPERATION_WORD: Record<Change['operation'], string> = {
+  POST: 'create',
+  PUT: 'update',
+  DELETE: 'delete',
+};
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export = function (RED: NodeAPI) {
+  function OpenAdr3VtnNode(this: Node<VtnCredentials>, rawConfig: VtnNodeDef) {
+    RED.nodes.createNode(this, rawConfig);
+    const node = this;
+    let vtn: Vtn | undefined;
+    let closing = false;
+    let statusTimer: NodeJS.Timeout | undefined;
+    /** Marks changes made by this node's own input: those are answered, not echoed. */
+    const origin = `flow:${node.id}`;
+
+    let config: VtnNodeDef;
+    try {
+      config = migrateConfig(rawConfig, []);
+    } catch (err) {
+      node.status(statusShape.error((err as Error).message));
+      node.error((err as Error).message);
+      return;
+    }
+    const port = Number(config.port ?? 8080);
+    const host = (config.host || '127.0.0.1').trim();
+    const tokenLifetime = Number(config.tokenLifetime || 3600);
+    const webhookAttempts = Math.max(1, Math.round(Number(config.webhookAttempts || 8)));
+    let clients = DEMO_CLIENTS;
+    try {
+      const text = node.credentials?.clients ?? '';
+      if (text.trim()) clients = parseClients(text);
+    } catch (err) {
+      node.status(statusShape.error((err as Error).message));
+      node.error((err as Error).message);
+      return;
+    }
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      node.status(statusShape.error(`port must be 0..65535 (got ${config.port})`));
+      node.error(`port must be an integer 0..65535 (got ${config.port})`);
+      return;
+    }
+    const userDir = (RED.settings as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
+    const storeFile =
+      config.storeType === 'memory'
+        ? ':memory:'
+        : config.storePath?.trim() || path.join(userDir, 'openadr3-vtn', `${node.id}.db`);
+    const demoOnNetwork =
+      usesDemoSecrets(clients) && !(host === 'localhost' || host === '::1' || host.startsWith('127.'));
+    let boundPort = port;
+
+    const showStatus = (): void => {
+      if (!vtn || closing) return;
+      const v = vtn;
+      guardTask(node, async () => {
+        const c = await v.service.counts();
+        const d = await v.store.deliverySummary();
+        if (closing) return;
+        const text = `listening :${boundPort} · ${plural(c.PROGRAM, 'program')} · ${plural(c.EVENT, 'event')} · ${c.VEN} VEN${c.VEN === 1 ? '' : 's'}`;
+        if (demoOnNetwork) node.status(statusShape.waiting(`demo secrets on ${host}! ${text}`));
+        else if (d.dead > 0) node.status(statusShape.waiting(`${plural(d.dead, 'dead webhook')} · ${text}`));
+        else node.status(statusShape.ok(text));
+      });
+    };
+    const scheduleStatus = (): void => {
+      if (statusTimer || closing) return;
+      statusTimer = setTimeout(() => {
+        statusTimer = undefined;
+        showStatus();
+      }, 100);
+    };
+
+    const started = (async () => {
+      node.status(statusShape.waiting(`starting on ${host}:${port}`));
+      const v = await createVtn({
+        store: storeFile,
+        basePath: config.basePath || undefined,
+        clients,
+        tokenLifetimeSeconds: tokenLifetime,
+        allowInsecureCallbacks: !!config.allowInsecureCallbacks,
+        cascadeDeletes: !!config.cascadeDeletes,
+        blCanDeleteReports: !!config.blCanDeleteReports,
+        webhooks: { maxAttempts: webhookAttempts },
+        onChange: (change) => {
+          scheduleStatus();
+          if (change.origin === origin) return;
+          node.send({
+            topic: change.objectType,
+            operation: OPERATION_WORD[change.operation],
+            payload: change.object,
+          } as unknown as NodeMessageInFlow);
+        },
+        onDelivery: (e) => {
+          if (!e.ok) scheduleStatus();
+          if (e.dead)
+            node.warn(`webhook to ${e.entry.callbackUrl} is dead after repeated failures: ${e.error}`);
+        },
+        onError: (err) => node.error(`VTN internal error: ${err.message}`),
+      });
+      if (closing) {
+        await v.close();
+        return;
+      }
+      vtn = v;
+      try {
+        const bound = await v.listen(port, host);
+        boundPort = bound.port;
+      } catch (err) {
+        vtn = undefined;
+        await v.close();
+        throw err;
+      }
+      if (closing) return;
+      if (demoOnNetwork)
+        node.warn(`the VTN on ${host} accepts the demo client secrets; set your own clients`);
+      showStatus();
+    })();
+    started.catch((err: Error) => {
+      node.status(statusShape.error(`cannot start: ${err.message}`));
+      node.error(`cannot start the VTN on ${host}:${port}: ${err.message}`);
+    });
+
+    handleInput(node, async (msg, send) => {
+      await started;
+      if (!vtn) throw new Error('the VTN is not running');
+      const m = msg as NodeMessageInFlow & { operation?: unknown };
+      const result = await runFlowOperation(vtn.service, m.topic, m.operation, m.payload, origin);
+      send({
+        ...m,
+        topic: String(result.object.objectType),
+        operation: result.operation,
+        payload: result.object,
+      });
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
+      if (statusTimer) clearTimeout(statusTimer);
+      const finish = (): void => {
+        node.status(statusShape.stopped('stopped'));
+        done();
+      };
+      started
+        .catch(() => undefined)
+        .then(() => vtn?.close())
+        .then(finish, (err: Error) => {
+          node.error(`closing the VTN: ${err.message}`);
+          finish();
+        });
+    });
+  }
+
+  RED.nodes.registerType(
+    'openadr3-vtn',
+    OpenAdr3VtnNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1],
+    {
+      credentials: { clients: { type: 'text' } },
+    },
+  );
+};

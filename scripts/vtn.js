@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// `npm run vtn [-- --port 8080 --host 127.0.0.1 --store ./vtn.db | --memory]`: the OpenADR 3.0.1 VTN
+// without Node-RED, with the seed's demo clients (bl_client/1001, ven_client/999) and http
+// callbacks allowed to loopback/LAN, like the reference implementation the seed's examples use.
+'use strict';
+const path = require('path');
+const { ensureBuild } = require('./ensure-build');
+
+function parseArgs(argv) {
+  const opts = { port: 8080, host: '127.0.0.1', store: path.join(process.cwd(), 'openadr3-vtn.db') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--port' || a === '-p') opts.port = Number(next());
+    else if (a === '--host') opts.host = next();
+    else if (a === '--store') opts.store = next();
+    else if (a === '--memory') opts.store = ':memory:';
+    else if (a === '--help' || a === '-h') opts.help = true;
+    else throw new Error(`unknown option ${a} (try --help)`);
+  }
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
+    throw new Error('--port must be 0..65535');
+  return opts;
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(`npm run vtn: ${err.message}`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    console.log('usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory]');
+    return;
+  }
+  ensureBuild();
+  const { createVtn } = require('../dist/src/index.js');
+  const vtn = await createVtn({ store: opts.store, allowInsecureCallbacks: true });
+  const { url } = await vtn.listen(opts.port, opts.host);
+  console.log(`OpenADR 3.0.1 VTN listening at ${url}`);
+  console.log(`store: ${opts.store === ':memory:' ? 'in memory' : opts.store}`);
+  console.log('demo clients: bl_client / 1001 (BL), ven_client / 999 (VEN)');
+  const stop = () => {
+    vtn.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(`npm run vtn: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,162 @@
+/**
+ * createVtn(options) → { app, listen(port, host), close(), store }: the whole OpenADR 3.0.1 VTN
+ * (routes generated from the YAML, auth, store, webhook outbox), usable standalone or in the node.
+ */
+import crypto from 'crypto';
+import http from 'http';
+import type { AddressInfo } from 'net';
+import express, { type Express } from 'express';
+import { loadSpec } from '../spec';
+import { DEMO_CLIENTS, TokenAuthority, type ClientConfig } from './auth';
+import { apiRouter, PageCache, problemHandler } from './routes';
+import { VtnService, type Change } from './service';
+import { statusPage } from './status-page';
+import { SqliteStore } from './store/sqlite';
+import type { VtnStore } from './store/store';
+import { WebhookNotifier, type DeliveryEvent, type WebhookOptions } from './notify/webhooks';
+
+export const DEFAULT_BASE_PATH = '/openadr3/3.0.1';
+export const DEFAULT_PORT = 8080;
+
+export interface VtnOptions {
+  /** A store instance, or a SQLite file path, or ':memory:' (the default). */
+  store?: VtnStore | string;
+  basePath?: string;
+  clients?: ClientConfig[];
+  tokenLifetimeSeconds?: number;
+  /** Allow http:// callbacks to loopback/LAN hosts (https is always allowed). */
+  allowInsecureCallbacks?: boolean;
+  cascadeDeletes?: boolean;
+  blCanDeleteReports?: boolean;
+  webhooks?: WebhookOptions;
+  bodyLimit?: string;
+  /** Serve the status page at `/` (default true). */
+  statusPage?: boolean;
+  onChange?: (change: Change) => void;
+  onDelivery?: (event: DeliveryEvent) => void;
+  onError?: (err: Error) => void;
+}
+
+export interface Vtn {
+  app: Express;
+  store: VtnStore;
+  service: VtnService;
+  basePath: string;
+  listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
+  close(): Promise<void>;
+}
+
+export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
+  const spec = loadSpec('3.0.1');
+  const store: VtnStore =
+    typeof options.store === 'object' ? options.store : new SqliteStore(options.store ?? ':memory:');
+  const clients = options.clients ?? DEMO_CLIENTS;
+  const signingSecret = await store.initSetting(
+    'jwt_signing_secret',
+    crypto.randomBytes(48).toString('base64url'),
+  );
+  const auth = new TokenAuthority({
+    clients,
+    signingSecret,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+  });
+  const service = new VtnService(store, spec, {
+    cascadeDeletes: options.cascadeDeletes,
+    blCanDeleteReports: options.blCanDeleteReports,
+    callbackPolicy: { allowInsecure: options.allowInsecureCallbacks ?? false },
+    roleOf: (id) => auth.roleOf(id),
+  });
+  const notifier = new WebhookNotifier(store, options.webhooks, (e) => options.onDelivery?.(e));
+  service.on('notify', () => notifier.kick());
+  if (options.onChange) service.on('change', options.onChange);
+  notifier.start();
+
+  const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '') || '';
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.set('etag', false);
+  let boundHost = '127.0.0.1';
+  if (options.statusPage !== false)
+    app.get(
+      '/',
+      statusPage(service, clients, () => isLoopback(boundHost)),
+    );
+  const pageCache = new PageCache(service, auth);
+  app.use(basePath || '/', apiRouter(spec, service, auth, { bodyLimit: options.bodyLimit, pageCache }));
+  app.use((req, res) => {
+    res
+      .status(404)
+      .type('application/json')
+      .send(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Not Found',
+          status: 404,
+          detail: `no such resource: ${req.path}`,
+        }),
+      );
+  });
+  app.use(problemHandler((err) => options.onError?.(err)));
+
+  let server: http.Server | undefined;
+  const sockets = new Set<import('net').Socket>();
+  let closed = false;
+
+  return {
+    app,
+    store,
+    service,
+    basePath,
+    listen(port = DEFAULT_PORT, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        // Repeated polls are answered before Express sees them (same checks, see PageCache).
+        const s = http.createServer((req, res) => {
+          if (!pageCache.tryServe(req, res)) app(req, res);
+        });
+        s.keepAliveTimeout = 5000;
+        s.on('connection', (sock) => {
+          sockets.add(sock);
+          sock.on('close', () => sockets.delete(sock));
+        });
+        s.once('error', reject);
+        s.listen(port, host, () => {
+          s.off('error', reject);
+          server = s;
+          boundHost = host;
+          const a = s.address() as AddressInfo;
+          const shown = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+          resolve({ port: a.port, host: a.address, url: `http://${shown}:${a.port}${basePath}` });
+        });
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+          // Do not let a slow client hold the port: end what remains after a short grace.
+          setTimeout(() => {
+            for (const sock of sockets) sock.destroy();
+          }, 1000).unref();
+        });
+      }
+      await notifier.stop();
+      await store.close();
+    },
+  };
+}
+
+/** True when the server only accepts connections from this machine. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host === '::ffff:127.0.0.1';
+}
+
+export { SqliteStore } from './store/sqlite';
+export type { VtnStore, StoredObject, ObjectType, ChangeSet, OutboxEntry } from './store/store';
+export type { Change } from './service';
+export { DEMO_CLIENTS, parseClients, usesDemoSecrets, type ClientConfig, type Role } from './auth';
+export { runFlowOperation, type FlowResult, type FlowOperation } from './flow-ops';

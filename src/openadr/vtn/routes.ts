@@ -1,0 +1,256 @@
+/**
+ * The HTTP face of the VTN (Express 5): one route per YAML operation, generated from the spec.
+ * Every error is a problem body; bad input is a 4xx, never a 500.
+ */
+import type { IncomingMessage, ServerResponse } from 'http';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { OpenAdrSpec, SpecOperation } from '../spec';
+import { issues } from '../spec';
+import type { Principal, TokenAuthority } from './auth';
+import { KINDS, type KindName } from './kinds';
+import { problem, VtnError } from './problem';
+import type { VtnService } from './service';
+
+export interface RouteOptions {
+  bodyLimit?: string;
+  /** Share the page cache with the HTTP server's fast path (see createVtn). */
+  pageCache?: PageCache;
+}
+
+/**
+ * Serialized list pages by client and full URL, valid while `service.version` is unchanged.
+ * A VEN polls the same URL over and over; a hit is answered without routing, validation,
+ * store reads or serialization, after the same token check the route does.
+ */
+export class PageCache {
+  private readonly pages = new Map<string, { version: number; bytes: Buffer }>();
+
+  constructor(
+    private readonly service: VtnService,
+    private readonly auth: TokenAuthority,
+  ) {}
+
+  static key(p: Principal, url: string): string {
+    return `${p.role}|${p.clientID}|${url}`;
+  }
+
+  set(key: string, version: number, bytes: Buffer): void {
+    if (this.pages.size >= 1000) this.pages.clear();
+    this.pages.set(key, { version, bytes });
+  }
+
+  /** Answer a repeated GET from the cache; false (nothing sent) when it is not a valid hit. */
+  tryServe(req: IncomingMessage, res: ServerResponse): boolean {
+    // Inside an Express router req.url is relative to the mount point; the key uses the full URL.
+    const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
+    if (req.method !== 'GET' || this.pages.size === 0 || !url) return false;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!m) return false;
+    let principal: Principal;
+    try {
+      principal = this.auth.verify(m[1]);
+    } catch {
+      return false; // the route answers with the proper problem
+    }
+    if (!principal.scopes.includes('read_all')) return false;
+    const hit = this.pages.get(PageCache.key(principal, url));
+    if (!hit || hit.version !== this.service.version) return false;
+    res.statusCode = 200;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', hit.bytes.length);
+    res.end(hit.bytes);
+    return true;
+  }
+}
+
+function kindOf(op: SpecOperation): { kind: KindName; withId: boolean } | undefined {
+  const segs = op.path.split('/').filter(Boolean);
+  if (segs[0] === 'auth') return undefined;
+  if (segs[0] === 'vens' && segs[2] === 'resources') return { kind: 'resources', withId: segs.length === 4 };
+  return { kind: segs[0] as KindName, withId: segs.length === 2 };
+}
+
+const expressPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
+
+/** Problem bodies go out as application/json: the 3.0.1 YAML declares that media type for them. */
+function sendProblem(res: Response, err: VtnError): void {
+  for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  res.status(err.status).type('application/json').send(JSON.stringify(err.toProblem()));
+}
+
+/** Wrap an async handler so rejections reach the error handler (Express 5 does this too). */
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+export function apiRouter(
+  spec: OpenAdrSpec,
+  service: VtnService,
+  auth: TokenAuthority,
+  options: RouteOptions = {},
+): Router {
+  const router = express.Router({ caseSensitive: true, strict: false });
+  const jsonBody = express.json({ limit: options.bodyLimit ?? '1mb', type: () => true });
+  const formBody = express.urlencoded({ extended: false, limit: '16kb', type: () => true });
+
+  const authenticate = (req: Request): Principal => {
+    const header = req.get('authorization');
+    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (!m)
+      throw new VtnError(401, 'a bearer token is required (Authorization: Bearer <token>)', {
+        'WWW-Authenticate': 'Bearer',
+      });
+    return auth.verify(m[1]);
+  };
+
+  const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
+    if (!req.is('application/json') && !req.is('application/*+json'))
+      return next(
+        new VtnError(415, `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`),
+      );
+    jsonBody(req, _res, next);
+  };
+
+  const byPath = new Map<string, Map<string, Handler>>();
+  const pages = options.pageCache ?? new PageCache(service, auth);
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (!pages.tryServe(req, res)) next();
+  });
+  const add = (op: SpecOperation, handler: Handler): void => {
+    const p = expressPath(op.path);
+    if (!byPath.has(p)) byPath.set(p, new Map());
+    byPath.get(p)!.set(op.method, handler);
+  };
+
+  for (const op of spec.operations) {
+    const k = kindOf(op);
+    if (!k) {
+      add(op, async (req, res) => tokenEndpoint(req, res, auth));
+      continue;
+    }
+    const kind = KINDS[k.kind];
+    add(op, async (req, res) => {
+      const principal = authenticate(req);
+      if (op.validatePath && !op.validatePath({ ...req.params })) {
+        const i = issues(op.validatePath.errors)[0];
+        throw new VtnError(400, `${i.field}: ${i.message}`);
+      }
+      for (const s of op.scopes) service.requireScope(principal, s, op.operationId);
+      const parentID = k.kind === 'resources' ? String(req.params.venID) : undefined;
+      const id = k.withId ? String(req.params[kind.idParam]) : undefined;
+      if (op.method === 'get' && !id) {
+        const query: Record<string, unknown> = {};
+        for (const name of op.queryParams) if (req.query[name] !== undefined) query[name] = req.query[name];
+        if (op.validateQuery && !op.validateQuery(query)) {
+          const i = issues(op.validateQuery.errors)[0];
+          throw new VtnError(400, `${i.field.split(/[.[]/)[0] || 'query'}: ${i.message}`);
+        }
+        // A VEN polls the same page over and over: serve the serialized page until something changes.
+        // (Not subscriptions: their deliveryStatus changes without a commit.)
+        const cacheable = k.kind !== 'subscriptions';
+        const key = PageCache.key(principal, req.originalUrl);
+        const version = service.version;
+        const bytes = Buffer.from(JSON.stringify(await service.list(k.kind, principal, query, parentID)));
+        if (cacheable && version === service.version) {
+          pages.set(key, version, bytes);
+        }
+        res.type('application/json').send(bytes);
+      } else if (op.method === 'get') res.json(await service.get(k.kind, principal, id!, parentID));
+      else if (op.method === 'post')
+        res.status(201).json(await service.create(k.kind, principal, req.body, parentID));
+      else if (op.method === 'put')
+        res.json(await service.update(k.kind, principal, id!, req.body, parentID));
+      else res.json(await service.remove(k.kind, principal, id!, parentID));
+    });
+  }
+
+  for (const [p, handlers] of byPath) {
+    const route = router.route(p);
+    const allow = [...handlers.keys()].map((m) => m.toUpperCase());
+    for (const [method, handler] of handlers) {
+      const middleware =
+        method === 'post' && p === '/auth/token'
+          ? [formBody]
+          : method === 'post' || method === 'put'
+            ? [requireJson]
+            : [];
+      route[method as 'get' | 'post' | 'put' | 'delete'](...middleware, async (req: Request, res: Response) =>
+        handler(req, res),
+      );
+    }
+    if (allow.includes('GET')) allow.push('HEAD');
+    route.all((_req: Request, res: Response) => {
+      res.setHeader('Allow', allow.join(', '));
+      sendProblem(res, new VtnError(405, `method not allowed here; allowed: ${allow.join(', ')}`));
+    });
+  }
+  router.use((req: Request, res: Response) =>
+    sendProblem(res, new VtnError(404, `no such resource: ${req.path}`)),
+  );
+  return router;
+}
+
+async function tokenEndpoint(req: Request, res: Response, auth: TokenAuthority): Promise<void> {
+  const oauthError = (status: number, error: string, description: string): void => {
+    res.status(status).json({ error, error_description: description });
+  };
+  if (!req.is('application/x-www-form-urlencoded'))
+    return oauthError(
+      400,
+      'invalid_request',
+      'the body must be application/x-www-form-urlencoded (RFC 6749)',
+    );
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  let clientID = typeof body.client_id === 'string' ? body.client_id : undefined;
+  let secret = typeof body.client_secret === 'string' ? body.client_secret : undefined;
+  const basic = /^Basic\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) {
+      // RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic credentials.
+      try {
+        clientID = decodeURIComponent(decoded.slice(0, colon));
+        secret = decodeURIComponent(decoded.slice(colon + 1));
+      } catch {
+        return oauthError(400, 'invalid_request', 'the HTTP Basic credentials are not validly encoded');
+      }
+    }
+  }
+  if (body.grant_type === undefined) return oauthError(400, 'invalid_request', 'grant_type is missing');
+  if (body.grant_type !== 'client_credentials')
+    return oauthError(
+      400,
+      'unsupported_grant_type',
+      `grant_type ${String(body.grant_type)} is not supported; use client_credentials`,
+    );
+  if (!clientID) return oauthError(400, 'invalid_request', 'client_id is missing');
+  if (!secret) return oauthError(400, 'invalid_request', 'client_secret is missing');
+  const token = auth.issue(clientID, secret, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  if (!token) {
+    res.setHeader('WWW-Authenticate', 'Basic realm="openadr3-vtn"');
+    return oauthError(401, 'invalid_client', 'unknown client_id or wrong client_secret');
+  }
+  res.setHeader('Cache-Control', 'no-store');
+  res.json(token);
+}
+
+/** Express error handler: body-parser failures and VtnErrors become problem bodies. */
+export function problemHandler(onUnexpected: (err: Error) => void = () => {}) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) return;
+    if (err instanceof VtnError) return sendProblem(res, err);
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.parse.failed')
+      return sendProblem(res, new VtnError(400, `request body: malformed JSON (${e.message})`));
+    if (e.type === 'entity.too.large')
+      return sendProblem(res, new VtnError(413, 'request body is larger than the limit'));
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported')
+      return sendProblem(res, new VtnError(415, `request body: ${e.message}`));
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500)
+      return sendProblem(res, new VtnError(e.status, `request: ${e.message ?? 'bad request'}`));
+    onUnexpected(err as Error);
+    res
+      .status(500)
+      .type('application/json')
+      .send(JSON.stringify(problem(500, 'internal error; see the VTN log')));
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * What the VTN needs from storage. Written so a PostgreSQL store can implement it later: every
+ * method is async, every write is one transaction that also records its webhook notifications
+ * (the outbox), and uniqueness is the store's job (a unique index), not a read-then-write race.
+ */
+export type ObjectType = 'PROGRAM' | 'EVENT' | 'REPORT' | 'SUBSCRIPTION' | 'VEN' | 'RESOURCE';
+
+export interface StoredObject {
+  /** Creation order (assigned by the store; ignored on writes). */
+  seq?: number;
+  type: ObjectType;
+  id: string;
+  /** The clientID that created it (VEN privacy), null for objects created by the flow. */
+  owner: string | null;
+  /** Unique name within (type, scope): programName, venName, resourceName; null when not unique. */
+  name: string | null;
+  /** Parent key: programID for events/reports/subscriptions, venID for resources, '' otherwise. */
+  scope: string;
+  /** Secondary reference: eventID for reports, '' otherwise. */
+  ref: string;
+  /** True when the object has targets (so VEN visibility needs a closer look). */
+  targeted: boolean;
+  /** The OpenADR object exactly as returned to clients (shared: never mutate it). */
+  body: Record<string, unknown>;
+}
+
+export interface ListQuery {
+  type: ObjectType;
+  scope?: string;
+  ref?: string;
+  name?: string;
+  owner?: string;
+  /** Keyset paging: only objects created after this sequence number, at most `limit` of them. */
+  afterSeq?: number;
+  limit?: number;
+}
+
+export type OutboxState = 'pending' | 'delivered' | 'dead';
+
+export interface OutboxEntry {
+  id: number;
+  subscriptionID: string;
+  callbackUrl: string;
+  bearerToken: string | null;
+  /** The notification JSON text, exactly as it will be POSTed. */
+  body: string;
+  attempts: number;
+  nextAttemptAt: number;
+  state: OutboxState;
+  lastError: string | null;
+  createdAt: number;
+}
+
+export type NewOutboxEntry = Pick<OutboxEntry, 'subscriptionID' | 'callbackUrl' | 'bearerToken' | 'body'>;
+
+/** One atomic change: writes plus the notifications they cause. */
+export interface ChangeSet {
+  put?: StoredObject[];
+  remove?: Array<{ type: ObjectType; id: string }>;
+  notify?: NewOutboxEntry[];
+}
+
+export class UniqueViolation extends Error {
+  constructor(
+    readonly type: ObjectType,
+    readonly objectName: string,
+  ) {
+    super(`${type} name ${objectName} already exists`);
+  }
+}
+
+export interface DeliverySummary {
+  pending: number;
+  delivered: number;
+  dead: number;
+  lastError: string | null;
+}
+
+export interface VtnStore {
+  readonly kind: string;
+  get(type: ObjectType, id: string): Promise<StoredObject | undefined>;
+  /** In creation order (stable, so pages never overlap). */
+  list(query: ListQuery): Promise<StoredObject[]>;
+  count(type: ObjectType): Promise<number>;
+  /** Apply all of it or none of it (throws UniqueViolation on a duplicate name). */
+  apply(change: ChangeSet): Promise<void>;
+  /** A setting that must survive restarts (the token signing secret). */
+  getSetting(key: string): Promise<string | undefined>;
+  /** Set only if absent; returns the value now stored (so two starts agree on one secret). */
+  initSetting(key: string, value: string): Promise<string>;
+  dueNotifications(now: number, limit: number): Promise<OutboxEntry[]>;
+  markDelivered(id: number): Promise<void>;
+  markFailed(id: number, error: string, nextAttemptAt: number, dead: boolean): Promise<void>;
+  deliverySummary(subscriptionID?: string): Promise<DeliverySummary>;
+  recentOutbox(limit: number): Promise<OutboxEntry[]>;
+  /** Forget delivered notifications created before `before` (ms); returns how many went. */
+  pruneDelivered(before: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,256 @@
+import assert from 'assert';
+import net from 'net';
+import { builtNode, helper, nextMessage, recordStatuses, type TestNode } from '../support/node-helper';
+import { freePort } from '../support/ports';
+
+const vtnNode = builtNode('openadr3-vtn');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+async function token(base: string, id: string, secret: string): Promise<string> {
+  const r = await fetch(`${base}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=client_credentials&client_id=${id}&client_secret=${secret}`,
+  });
+  return ((await r.json()) as { access_token: string }).access_token;
+}
+
+async function until(what: string, test: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (test()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+describe('nodes: openadr3-vtn', () => {
+  let port: number;
+  let base: string;
+  beforeEach(async () => {
+    port = await freePort();
+    base = `http://127.0.0.1:${port}/openadr3/3.0.1`;
+  });
+  afterEach(() => helper.unload());
+
+  const flow = (extra: Record<string, unknown> = {}) => [
+    {
+      id: 'vtn1',
+      type: 'openadr3-vtn',
+      port,
+      host: '127.0.0.1',
+      storeType: 'memory',
+      wires: [['out1']],
+      ...extra,
+    },
+    { id: 'out1', type: 'helper' },
+  ];
+
+  it('serves the API, shows counts in the status, and sends one message per change', async () => {
+    await helper.load(vtnNode, flow());
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const out = helper.getNode('out1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('listening', () => statuses.some((s) => /^listening/.test(s.text ?? '')));
+    const bl = await token(base, 'bl_client', '1001');
+    const got = nextMessage<{ topic: string; operation: string; payload: { programName: string } }>(out);
+    const r = await fetch(`${base}/programs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bl}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ programName: 'from-http' }),
+    });
+    assert.strictEqual(r.status, 201);
+    const msg = await got;
+    assert.deepStrictEqual(
+      [msg.topic, msg.operation, msg.payload.programName],
+      ['PROGRAM', 'create', 'from-http'],
+    );
+    await until('status with 1 program', () =>
+      statuses.some(
+        (s) => s.text === `listening :${port} · 1 program · 0 events · 0 VENs` && s.fill === 'green',
+      ),
+    );
+  });
+
+  it('runs BL operations from the flow (create, upsert by name, delete) answering with the stored object', async () => {
+    await helper.load(vtnNode, flow());
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const out = helper.getNode('out1') as TestNode;
+    const seen: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    out.on('input', (m: Record<string, unknown>) => seen.push(m));
+    vtn.receive({
+      topic: 'program',
+      operation: 'create',
+      payload: { programName: 'flow-prog' },
+      tag: 'kept',
+    });
+    await until('create answer', () => seen.length === 1);
+    assert.strictEqual(seen[0].topic, 'PROGRAM');
+    assert.strictEqual(seen[0].operation, 'create');
+    assert.strictEqual(seen[0].tag, 'kept');
+    const programID = seen[0].payload.id as string;
+    const ev = {
+      programID,
+      eventName: 'prices',
+      intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: [0.1] }] }],
+    };
+    vtn.receive({ topic: 'event', operation: 'upsert', payload: ev });
+    await until('event created', () => seen.length === 2);
+    vtn.receive({ topic: 'event', operation: 'upsert', payload: { ...ev, priority: 2 } });
+    await until('event updated', () => seen.length === 3);
+    assert.strictEqual(seen[2].operation, 'update');
+    assert.strictEqual(seen[2].payload.id, seen[1].payload.id, 'upsert matched eventName');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(seen.length, 3, 'the answer replaces the change message: no duplicate');
+    const bl = await token(base, 'bl_client', '1001');
+    const list = (await (
+      await fetch(`${base}/events`, { headers: { authorization: `Bearer ${bl}` } })
+    ).json()) as unknown[];
+    assert.strictEqual(list.length, 1);
+    vtn.receive({ topic: 'event', operation: 'delete', payload: { id: seen[1].payload.id } });
+    await until('event deleted', () => seen.length === 4);
+    assert.strictEqual(seen[3].operation, 'delete');
+    const after = (await (
+      await fetch(`${base}/events`, { headers: { authorization: `Bearer ${bl}` } })
+    ).json()) as unknown[];
+    assert.strictEqual(after.length, 0);
+  });
+
+  it('with cascade deletes, a program delete from the flow is answered and each child delete is output', async () => {
+    await helper.load(vtnNode, flow({ cascadeDeletes: true }));
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const out = helper.getNode('out1') as TestNode;
+    const seen: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    out.on('input', (m: Record<string, unknown>) => seen.push(m));
+    vtn.receive({ topic: 'program', operation: 'create', payload: { programName: 'cascade' } });
+    await until('program', () => seen.length === 1);
+    const programID = seen[0].payload.id as string;
+    const ev = (n: string) => ({
+      programID,
+      eventName: n,
+      intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: [1] }] }],
+    });
+    vtn.receive({ topic: 'event', operation: 'create', payload: ev('a') });
+    vtn.receive({ topic: 'event', operation: 'create', payload: ev('b') });
+    await until('events', () => seen.length === 3);
+    vtn.receive({ topic: 'program', operation: 'delete', payload: { id: programID }, answer: true });
+    await until('deletes', () => seen.length === 6);
+    await new Promise((r) => setTimeout(r, 100));
+    const deletes = seen.slice(3).map((m) => `${m.topic}:${m.operation}:${m.answer ? 'answer' : 'change'}`);
+    assert.deepStrictEqual(deletes.sort(), [
+      'EVENT:delete:change',
+      'EVENT:delete:change',
+      'PROGRAM:delete:answer',
+    ]);
+    assert.strictEqual(seen.length, 6);
+  });
+
+  it('shows dead webhooks in the status (yellow) after the configured tries', async function () {
+    this.timeout(15000);
+    await helper.load(vtnNode, flow({ webhookAttempts: 2, allowInsecureCallbacks: true }));
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('listening', () => statuses.some((st) => /^listening/.test(st.text ?? '')));
+    const bl = await token(base, 'bl_client', '1001');
+    const closedPort = await freePort(); // nothing listens there: every delivery fails
+    const sub = await fetch(`${base}/subscriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bl}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        clientName: 'flow',
+        programID: 'any',
+        objectOperations: [
+          { objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl: `http://127.0.0.1:${closedPort}/cb` },
+        ],
+      }),
+    });
+    assert.strictEqual(sub.status, 201);
+    vtn.receive({ topic: 'program', payload: { programName: 'notify-me' } });
+    await until(
+      'dead webhook status',
+      () => statuses.some((st) => st.fill === 'yellow' && /^1 dead webhook · listening/.test(st.text ?? '')),
+      10000,
+    );
+  });
+
+  it('reports bad input through done(err) without stopping', async () => {
+    await helper.load(
+      [vtnNode, catchNode],
+      [
+        ...flow(),
+        { id: 'catcher', type: 'catch', scope: null, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ],
+    );
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const caught = helper.getNode('caught') as TestNode;
+    let got = nextMessage<{ error: { message: string } }>(caught);
+    vtn.receive({ topic: 'program', operation: 'create', payload: { programLongName: 'no name' } });
+    assert.match((await got).error.message, /programName/);
+    got = nextMessage<{ error: { message: string } }>(caught);
+    vtn.receive({ topic: 'banana', payload: {} });
+    assert.match((await got).error.message, /msg\.topic/);
+  });
+
+  it('warns (yellow) when demo secrets are served on a non-loopback address', async () => {
+    await helper.load(vtnNode, flow({ host: '0.0.0.0' }));
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('warning status', () =>
+      statuses.some((s) => s.fill === 'yellow' && /demo secrets/.test(s.text ?? '')),
+    );
+  });
+
+  it('uses configured clients from credentials', async () => {
+    await helper.load(vtnNode, flow(), { vtn1: { clients: 'ops s3cret BL\nheater-1 h1 VEN' } });
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('listening', () => statuses.some((st) => /^listening/.test(st.text ?? '')));
+    assert.strictEqual(typeof (await token(base, 'ops', 's3cret')), 'string');
+    const demo = await fetch(`${base}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=bl_client&client_secret=1001',
+    });
+    assert.strictEqual(demo.status, 401, 'demo clients are off when clients are configured');
+    assert.strictEqual(typeof (await token(base, 'heater-1', 'h1')), 'string');
+  });
+
+  it('shows a red status (and keeps Node-RED running) when the port is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    try {
+      await helper.load(vtnNode, flow());
+      const vtn = helper.getNode('vtn1') as TestNode;
+      const statuses = recordStatuses(vtn);
+      await until('error status', () =>
+        statuses.some((st) => st.fill === 'red' && /cannot start: .*EADDRINUSE/.test(st.text ?? '')),
+      );
+      await helper.unload();
+    } finally {
+      await new Promise<void>((r) => blocker.close(() => r()));
+    }
+  });
+
+  it('close stops the server and frees the port within a few seconds', async () => {
+    await helper.load(vtnNode, flow());
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('listening', () => statuses.some((s) => /^listening/.test(s.text ?? '')));
+    // An open keep-alive connection must not hold the port.
+    await fetch(`${base}/programs`);
+    const t0 = Date.now();
+    await helper.unload();
+    assert.ok(Date.now() - t0 < 4000);
+    assert.strictEqual(await portIsFree(port), true);
+  });
+});
