@@ -35,7 +35,7 @@ function page(title: string, svg: string | undefined, svgPath: string): string {
   const body = svg
     ? `<div id="chart">${svg}</div><p><a href="${svgPath}">SVG</a> · refreshes every 30 s</p>`
     : '<p id="waiting">No schedule yet: this page shows the next one the hpwh-chart node receives.</p>';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><meta http-equiv="refresh" content="30">
 <title>${title.replace(/</g, '&lt;')}</title><style>body{font-family:system-ui,sans-serif;margin:24px}</style></head>
 <body>${body}</body></html>`;
 }

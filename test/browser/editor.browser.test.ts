@@ -62,4 +62,33 @@ describe('browser: the Node-RED editor with this pack installed', function () {
     await screenshot(page, 'editor-palette');
     assert.deepStrictEqual(errors, [], 'no console errors in the editor');
   });
+
+  it('opens the edit dialog of every node, config nodes included, without console errors', async () => {
+    const { page, errors } = browser;
+    const types = Object.keys(pkg['node-red'].nodes);
+    // Import one of each node into the editor (not deployed: nothing starts listening).
+    await page.evaluate((all: string[]) => {
+      const w = window as unknown as { RED: { view: { importNodes(n: unknown[]): void } } };
+      w.RED.view.importNodes(all.map((type, i) => ({ id: `edit-probe-${i}`, type, x: 200, y: 60 + 40 * i })));
+    }, types);
+    for (let i = 0; i < types.length; i++) {
+      await page.evaluate((id: string) => {
+        const w = window as unknown as {
+          RED: {
+            editor: { edit(n: unknown): void; editConfig?: unknown };
+            nodes: { node(id: string): unknown };
+          };
+        };
+        const n = w.RED.nodes.node(id) as { _def?: { category?: string } } | undefined;
+        if (!n) throw new Error(`node ${id} was not imported`);
+        w.RED.editor.edit(n);
+      }, `edit-probe-${i}`);
+      await page.waitForSelector('.red-ui-tray .red-ui-tray-body form', { timeout: 10000 });
+      await page.waitForTimeout(300);
+      if (i === 0) await screenshot(page, `edit-dialog-${types[i]}`);
+      await page.click('#node-dialog-cancel, #node-config-dialog-cancel');
+      await page.waitForSelector('.red-ui-tray', { state: 'detached', timeout: 10000 });
+    }
+    assert.deepStrictEqual(errors, [], 'no console errors while editing');
+  });
 });

@@ -77,7 +77,7 @@ export function statusPage(service: VtnService, clients: ClientConfig[], loopbac
       );
     }
     const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>OpenADR 3 VTN</title>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>OpenADR 3 VTN</title>
 <style>body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}.price-chart rect{fill:#3a7}</style>
 </head><body>
 <h1 id="title">OpenADR 3.0.1 VTN</h1>
