@@ -29,15 +29,20 @@ export function validateConnection(c: unknown): string[] {
   const errors: string[] = [];
   if (typeof c !== 'object' || c === null) return ['connection: must be an object'];
   const o = c as Record<string, unknown>;
-  const int = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
-  if (!int(o.unitId, 0, 255)) errors.push(`unitId: must be an integer 0..255 (got ${JSON.stringify(o.unitId)})`);
+  const int = (v: unknown, lo: number, hi: number) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+  if (!int(o.unitId, 0, 255))
+    errors.push(`unitId: must be an integer 0..255 (got ${JSON.stringify(o.unitId)})`);
   if (o.timeoutMs !== undefined && !int(o.timeoutMs, 1, 60000)) errors.push('timeoutMs: must be 1..60000');
   if (o.transport === 'tcp') {
     if (typeof o.host !== 'string' || o.host.trim() === '') errors.push('host: required for TCP');
-    if (!int(o.port, 1, 65535)) errors.push(`port: must be an integer 1..65535 (got ${JSON.stringify(o.port)})`);
+    if (!int(o.port, 1, 65535))
+      errors.push(`port: must be an integer 1..65535 (got ${JSON.stringify(o.port)})`);
   } else if (o.transport === 'rtu') {
-    if (typeof o.path !== 'string' || o.path.trim() === '') errors.push('path: serial port path required for RTU');
-    if (!int(o.baudRate, 1, 4000000)) errors.push(`baudRate: must be a positive integer (got ${JSON.stringify(o.baudRate)})`);
+    if (typeof o.path !== 'string' || o.path.trim() === '')
+      errors.push('path: serial port path required for RTU');
+    if (!int(o.baudRate, 1, 4000000))
+      errors.push(`baudRate: must be a positive integer (got ${JSON.stringify(o.baudRate)})`);
   } else {
     errors.push(`transport: must be "tcp" or "rtu" (got ${JSON.stringify(o.transport)})`);
   }
@@ -45,7 +50,9 @@ export function validateConnection(c: unknown): string[] {
 }
 
 export function describeConnection(c: ModbusConnection): string {
-  return c.transport === 'tcp' ? `tcp ${c.host}:${c.port} unit ${c.unitId}` : `rtu ${c.path} unit ${c.unitId}`;
+  return c.transport === 'tcp'
+    ? `tcp ${c.host}:${c.port} unit ${c.unitId}`
+    : `rtu ${c.path} unit ${c.unitId}`;
 }
 
 /** Turn modbus-serial's errors into one line that says what happened. */

@@ -167,7 +167,8 @@ function checkState(s: unknown, at: string, errors: string[], names: Set<string>
     errors.push(`${at}: must be an object {name, kind, address}`);
     return;
   }
-  if (typeof s.name !== 'string' || s.name.trim() === '') errors.push(`${at}.name: must be a non-empty string`);
+  if (typeof s.name !== 'string' || s.name.trim() === '')
+    errors.push(`${at}.name: must be a non-empty string`);
   else if (names.has(s.name)) errors.push(`${at}.name: "${s.name}" is used twice`);
   else names.add(s.name);
   const kindOk = typeof s.kind === 'string' && READABLE.includes(s.kind);
@@ -186,7 +187,9 @@ function checkState(s: unknown, at: string, errors: string[], names: Set<string>
   if (s.words === 2 && typeof s.address === 'number' && s.address > 65534)
     errors.push(`${at}.address: a 2-word value needs address + 1 ≤ 65535`);
   if (s.telemetry !== undefined && !(TELEMETRY_FIELDS as readonly unknown[]).includes(s.telemetry))
-    errors.push(`${at}.telemetry: must be one of ${TELEMETRY_FIELDS.join(', ')} (got ${JSON.stringify(s.telemetry)})`);
+    errors.push(
+      `${at}.telemetry: must be one of ${TELEMETRY_FIELDS.join(', ')} (got ${JSON.stringify(s.telemetry)})`,
+    );
   if (s.states !== undefined) {
     if (!isObject(s.states) || Object.values(s.states).some((v) => typeof v !== 'string'))
       errors.push(`${at}.states: must map raw values to names, e.g. {"0": "IdleNormal"}`);
@@ -229,9 +232,13 @@ export function validateRegisterMap(input: unknown): RegisterMapValidation {
   else {
     const names = new Set<string>();
     state.forEach((s, i) => checkState(s, `state[${i}]`, errors, names));
-    const fields = state.filter(isObject).map((s) => s.telemetry).filter((t) => t !== undefined);
+    const fields = state
+      .filter(isObject)
+      .map((s) => s.telemetry)
+      .filter((t) => t !== undefined);
     const twice = fields.filter((f, i) => fields.indexOf(f) !== i);
-    for (const f of new Set(twice)) errors.push(`state: telemetry field ${String(f)} is fed by more than one register`);
+    for (const f of new Set(twice))
+      errors.push(`state: telemetry field ${String(f)} is fed by more than one register`);
   }
   if (errors.length > 0) return { valid: false, errors };
   return { valid: true, map: { ...(input as unknown as RegisterMap), state: state as StateRegister[] } };

@@ -26,9 +26,12 @@ export function scheduleBlocks(schedule: unknown): CommandBlock[] {
       throw new Error(`schedule.intervals[${i}].end: must be an ISO-8601 time after start`);
     const signal = iv.signal;
     if (typeof signal !== 'number' || !(signal in SIGNAL_COMMAND))
-      throw new Error(`schedule.intervals[${i}].signal: must be -1, 0, 1 or 2 (got ${JSON.stringify(signal)})`);
+      throw new Error(
+        `schedule.intervals[${i}].signal: must be -1, 0, 1 or 2 (got ${JSON.stringify(signal)})`,
+      );
     const prev = blocks[blocks.length - 1];
-    if (prev && start < prev.end) throw new Error(`schedule.intervals[${i}].start: overlaps the previous interval`);
+    if (prev && start < prev.end)
+      throw new Error(`schedule.intervals[${i}].start: overlaps the previous interval`);
     if (prev && prev.signal === signal && prev.end === start) prev.end = end;
     else blocks.push({ command: SIGNAL_COMMAND[signal], signal, start, end });
   });
