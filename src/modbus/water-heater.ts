@@ -187,7 +187,7 @@ export class ModbusWaterHeater extends EventEmitter {
     // Whatever should be in force now is written again: the controller may have rebooted or
     // been changed by hand while we were away.
     const mode = this.desired();
-    if (mode) void this.enqueueWrite(mode.command, 'reassert', mode.until);
+    if (mode) this.background(this.enqueueWrite(mode.command, 'reassert', mode.until));
     this.schedulePoll(0);
   }
 
@@ -219,7 +219,7 @@ export class ModbusWaterHeater extends EventEmitter {
       if (!this.up) return;
       this.poll().then(
         (t) => this.emit('telemetry', t),
-        (err: unknown) => this.emit('pollError', new Error(`poll failed: ${modbusErrorText(err)}`)),
+        (err: unknown) => this.emit('warning', new Error(`poll failed: ${modbusErrorText(err)}`)),
       );
       this.schedulePoll(this.pollIntervalMs);
     }, delayMs);
@@ -273,9 +273,13 @@ export class ModbusWaterHeater extends EventEmitter {
     else if (this.blocks) next = nextBoundary(this.blocks, now);
     if (next === undefined || this.stopped) return;
     const wait = Math.min(Math.max(0, next - now), LONGEST_TIMER_MS);
+    const boundary = next;
     this.boundaryTimer = setTimeout(() => {
       this.boundaryTimer = undefined;
-      this.onBoundary();
+      // Timers may fire a millisecond before the wall clock reaches the boundary, and long
+      // waits are cut into hours: until the boundary is really here, just wait again.
+      if (this.now() < boundary) this.armBoundary();
+      else this.onBoundary();
     }, wait);
   }
 
@@ -289,18 +293,22 @@ export class ModbusWaterHeater extends EventEmitter {
       // A timed single command ran out: back to normal, and nothing more to follow.
       this.single = undefined;
       this.emit('mode', undefined);
-      void this.enqueueWrite('normal', 'expired');
+      this.background(this.enqueueWrite('normal', 'expired'));
       return;
     }
-    if (this.single) return; // long timer re-armed; nothing changed
     if (mode) {
       this.emit('mode', mode);
-      void this.enqueueWrite(mode.command, 'schedule', mode.until);
+      this.background(this.enqueueWrite(mode.command, 'schedule', mode.until));
     } else if (this.blocks) {
       // In a gap or past the end of the schedule: leave the controller in normal operation.
       this.emit('mode', undefined);
-      void this.enqueueWrite('normal', 'expired');
+      this.background(this.enqueueWrite('normal', 'expired'));
     }
+  }
+
+  /** A write nobody awaits: its failure is reported as a 'warning', never an unhandled rejection. */
+  private background(p: Promise<unknown>): void {
+    p.catch((err: unknown) => this.emit('warning', new Error(`write failed: ${modbusErrorText(err)}`)));
   }
 
   private enqueueWrite(command: ModbusCommand, source: ResultSource, until?: number): Promise<CommandResult> {
