@@ -69,6 +69,8 @@ function vectorFor(bank: ModbusBank): IServiceVector {
 export interface RunningDevice {
   bank: ModbusBank;
   port?: number;
+  /** Open client connections (TCP only). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,7 @@ export async function startTcpDevice(
   return {
     bank,
     port: listenPort,
+    connections: () => [...server.socks.keys()].filter((s) => !s.destroyed).length,
     close: () =>
       new Promise<void>((resolve) => {
         for (const sock of server.socks.keys()) sock.destroy();
@@ -111,6 +114,7 @@ export async function startSerialDevice(
   });
   return {
     bank,
+    connections: () => 1,
     close: () =>
       new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 1000);
