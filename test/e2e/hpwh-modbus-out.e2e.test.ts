@@ -3,7 +3,9 @@
  * test process: a command, a schedule, telemetry, the link pulled and restored.
  */
 import assert from 'assert';
-import { NodeRedInstance, startNodeRed, waitFor } from '../support/node-red-process';
+import fs from 'fs';
+import path from 'path';
+import { NodeRedInstance, repoRoot, startNodeRed, waitFor } from '../support/node-red-process';
 import { exampleBank, holdingWrites, RunningDevice, startTcpDevice } from '../support/modbus-device';
 
 interface Probe {
@@ -170,5 +172,34 @@ describe('e2e: hpwh-modbus-out in a real Node-RED against a real Modbus TCP serv
     ]);
     assert.strictEqual(red.exited(), false);
     assert.doesNotMatch(red.log(), /Unhandled|uncaughtException/i);
+  });
+
+  it('examples/hpwh-modbus-out.json deploys as imported (only the port changed) and its injects drive the controller', async () => {
+    device = await startTcpDevice();
+    const flow = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'examples', 'hpwh-modbus-out.json'), 'utf8'),
+    ) as Array<Record<string, unknown>>;
+    assert.ok(
+      flow.some((n) => n.type === 'comment'),
+      'the example explains itself in a comment node',
+    );
+    const heaterNode = flow.find((n) => n.type === 'hpwh-modbus-out')!;
+    heaterNode.port = device.port;
+    red = await startNodeRed();
+    await red.deploy(flow);
+    const inject = (name: string) =>
+      red!.inject(String(flow.find((n) => n.type === 'inject' && n.name === name)!.id));
+    await inject('shed');
+    await waitFor(() => device!.bank.writes.length >= 2, 10000, 'the shed writes');
+    await inject('example schedule (scheduler output)');
+    // The example schedule's last block (Normal) runs to 2099, so it is the one in force.
+    await waitFor(() => device!.bank.writes.length >= 4, 10000, 'the schedule writes');
+    assert.deepStrictEqual(holdingWrites(device.bank), [
+      [100, 1],
+      [101, 450],
+      [100, 0],
+      [101, 500],
+    ]);
+    assert.strictEqual(red.exited(), false);
   });
 });
