@@ -28,6 +28,7 @@ interface ModbusOutConfig extends NodeDef {
   registerMap?: string;
   pollSeconds?: string | number;
   reconnectSeconds?: string | number;
+  reassertMinutes?: string | number;
 }
 
 const LABEL: Record<ModbusCommand, string> = {
@@ -78,6 +79,7 @@ export = function (RED: NodeAPI) {
         map: mapText === '' ? undefined : mapText,
         pollIntervalMs: Math.max(0, num(config.pollSeconds, 30)) * 1000,
         reconnectIntervalMs: Math.max(0.1, num(config.reconnectSeconds, 5)) * 1000,
+        reassertIntervalMs: Math.max(0, num(config.reassertMinutes, 15)) * 60 * 1000,
       });
     } catch (err) {
       setupError = toError(err);

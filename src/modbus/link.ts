@@ -23,6 +23,7 @@ export interface StateReading {
 }
 
 const DEFAULT_TIMEOUT_MS = 1000;
+const CONNECT_TIMEOUT_MIN_MS = 3000;
 
 /** Check the connection settings; errors name the field. */
 export function validateConnection(c: unknown): string[] {
@@ -86,8 +87,24 @@ export class ModbusLink extends EventEmitter {
     client.on('error', (err: unknown) => this.markDown(modbusErrorText(err)));
     const c = this.connection;
     const timeout = c.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (c.transport === 'tcp') await client.connectTCP(c.host, { port: c.port, timeout });
-    else await client.connectRTUBuffered(c.path, { baudRate: c.baudRate });
+    const opening =
+      c.transport === 'tcp'
+        ? client.connectTCP(c.host, { port: c.port, timeout })
+        : client.connectRTUBuffered(c.path, { baudRate: c.baudRate });
+    // A host that drops SYNs would leave connectTCP pending for minutes: give up in time so the
+    // reconnect timer keeps its rhythm.
+    const limit = Math.max(3 * timeout, CONNECT_TIMEOUT_MIN_MS);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        opening,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`connect timed out after ${limit} ms`)), limit);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
     client.setID(c.unitId);
     client.setTimeout(timeout);
   }

@@ -36,6 +36,11 @@ export interface ModbusWaterHeaterOptions {
   pollIntervalMs?: number;
   /** Wait this long between connection attempts. Default 5 s. */
   reconnectIntervalMs?: number;
+  /**
+   * Write the command in force again this often inside long blocks (a controller may reboot or
+   * be changed at its panel without the link dropping). Default 15 min; 0 = never.
+   */
+  reassertIntervalMs?: number;
   /** Clock, for tests and simulations. Default Date.now. */
   now?: () => number;
 }
@@ -95,6 +100,7 @@ export class ModbusWaterHeater extends EventEmitter {
   readonly connection: ModbusConnection;
   private readonly pollIntervalMs: number;
   private readonly reconnectIntervalMs: number;
+  private readonly reassertIntervalMs: number;
   private readonly now: () => number;
   private link: ModbusLink | undefined;
   private up = false;
@@ -105,6 +111,7 @@ export class ModbusWaterHeater extends EventEmitter {
   private boundaryTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private reassertTimer: NodeJS.Timeout | undefined;
   /** Writes go one command at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -116,6 +123,7 @@ export class ModbusWaterHeater extends EventEmitter {
     this.map = options.map === undefined ? defaultRegisterMap : parseRegisterMap(options.map);
     this.pollIntervalMs = options.pollIntervalMs ?? 30000;
     this.reconnectIntervalMs = options.reconnectIntervalMs ?? 5000;
+    this.reassertIntervalMs = options.reassertIntervalMs ?? 15 * 60 * 1000;
     this.now = options.now ?? Date.now;
   }
 
@@ -151,8 +159,9 @@ export class ModbusWaterHeater extends EventEmitter {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of [this.boundaryTimer, this.reconnectTimer, this.pollTimer]) if (t) clearTimeout(t);
-    this.boundaryTimer = this.reconnectTimer = this.pollTimer = undefined;
+    for (const t of [this.boundaryTimer, this.reconnectTimer, this.pollTimer, this.reassertTimer])
+      if (t) clearTimeout(t);
+    this.boundaryTimer = this.reconnectTimer = this.pollTimer = this.reassertTimer = undefined;
     const link = this.link;
     this.link = undefined;
     this.up = false;
@@ -189,6 +198,7 @@ export class ModbusWaterHeater extends EventEmitter {
     const mode = this.desired();
     if (mode) this.background(this.enqueueWrite(mode.command, 'reassert', mode.until));
     this.schedulePoll(0);
+    this.scheduleReassert();
   }
 
   private onDown(link: ModbusLink, reason: string): void {
@@ -197,7 +207,8 @@ export class ModbusWaterHeater extends EventEmitter {
     this.up = false;
     this.lastLinkError = reason;
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.pollTimer = undefined;
+    if (this.reassertTimer) clearTimeout(this.reassertTimer);
+    this.pollTimer = this.reassertTimer = undefined;
     void link.close();
     this.emit('link', { up: false, reason });
     this.scheduleReconnect();
@@ -209,6 +220,19 @@ export class ModbusWaterHeater extends EventEmitter {
       this.reconnectTimer = undefined;
       void this.connect();
     }, this.reconnectIntervalMs);
+  }
+
+  /** Re-assert every reassertIntervalMs; the clock restarts at each write of a new command. */
+  private scheduleReassert(): void {
+    if (this.reassertTimer) clearTimeout(this.reassertTimer);
+    this.reassertTimer = undefined;
+    if (this.stopped || this.reassertIntervalMs <= 0) return;
+    this.reassertTimer = setTimeout(() => {
+      this.reassertTimer = undefined;
+      const mode = this.desired();
+      if (this.up && mode) this.background(this.enqueueWrite(mode.command, 'reassert', mode.until));
+      this.scheduleReassert();
+    }, this.reassertIntervalMs);
   }
 
   private schedulePoll(delayMs: number): void {
@@ -312,6 +336,7 @@ export class ModbusWaterHeater extends EventEmitter {
   }
 
   private enqueueWrite(command: ModbusCommand, source: ResultSource, until?: number): Promise<CommandResult> {
+    if (source !== 'reassert' && this.up) this.scheduleReassert();
     const run = this.queue.then(() => this.writeCommand(command, source, until));
     this.queue = run.catch(() => undefined);
     return run.then((result) => {

@@ -58,12 +58,15 @@ describe('modbus water heater over TCP (real ServerTCP on 127.0.0.1)', () => {
     heater = device = undefined;
   });
 
-  async function connected(options: { pollIntervalMs?: number; reconnectIntervalMs?: number } = {}) {
+  async function connected(
+    options: { pollIntervalMs?: number; reconnectIntervalMs?: number; reassertIntervalMs?: number } = {},
+  ) {
     device = await startTcpDevice();
     heater = createModbusWaterHeater({
       connection: { transport: 'tcp', host: '127.0.0.1', port: device.port!, unitId: 1, timeoutMs: 500 },
       pollIntervalMs: options.pollIntervalMs ?? 0,
       reconnectIntervalMs: options.reconnectIntervalMs ?? 200,
+      reassertIntervalMs: options.reassertIntervalMs ?? 0,
     });
     const up = linkUp(heater);
     heater.start();
@@ -199,6 +202,15 @@ describe('modbus water heater over TCP (real ServerTCP on 127.0.0.1)', () => {
       ],
       'only the command in force reached the controller, never shed or critical-peak',
     );
+  });
+
+  it('re-asserts the command in force periodically (a mode changed at the panel is put back)', async () => {
+    const { device, heater } = await connected({ reassertIntervalMs: 250 });
+    await heater.command('shed');
+    device.bank.holding.set(100, 0); // someone pressed "normal" on the controller
+    const r = await once<ModbusCommandResult>(heater, 'result', 3000, (x) => x.source === 'reassert');
+    assert.strictEqual(r.command, 'shed');
+    assert.strictEqual(device.bank.holding.get(100), 1);
   });
 
   it('keeps retrying when nothing listens at start, then connects', async () => {
