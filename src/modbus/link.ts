@@ -158,33 +158,90 @@ export class ModbusLink extends EventEmitter {
     }
   }
 
-  /** Read one state register and convert it to engineering units (or its state name). */
-  async read(s: StateRegister): Promise<StateReading> {
+  /**
+   * Read every state register, in as few requests as the map allows: registers of one kind at
+   * adjacent addresses go in one request (a poll of the EXAMPLE map is 3 requests, not 7 —
+   * on RS-485 every request costs a bus turnaround). Results come back in map order.
+   */
+  async readAll(states: StateRegister[]): Promise<StateReading[]> {
     const client = this.requireOpen();
-    let raw: number | boolean;
-    try {
-      if (s.kind === 'coil') raw = (await client.readCoils(s.address, 1)).data[0];
-      else if (s.kind === 'discrete') raw = (await client.readDiscreteInputs(s.address, 1)).data[0];
-      else {
-        const words = s.words ?? 1;
-        const res =
-          s.kind === 'holding'
-            ? await client.readHoldingRegisters(s.address, words)
-            : await client.readInputRegisters(s.address, words);
-        raw = words === 2 ? res.buffer.readUInt32BE(0) : res.data[0];
-        if (s.signed) raw = words === 2 ? res.buffer.readInt32BE(0) : res.buffer.readInt16BE(0);
+    const byName = new Map<string, StateReading>();
+    for (const span of planReads(states)) {
+      let words: Buffer | undefined;
+      let bits: boolean[] | undefined;
+      try {
+        if (span.kind === 'coil') bits = (await client.readCoils(span.address, span.count)).data;
+        else if (span.kind === 'discrete')
+          bits = (await client.readDiscreteInputs(span.address, span.count)).data;
+        else if (span.kind === 'holding')
+          words = (await client.readHoldingRegisters(span.address, span.count)).buffer;
+        else words = (await client.readInputRegisters(span.address, span.count)).buffer;
+      } catch (err) {
+        if (/timed out|not open/i.test(modbusErrorText(err))) this.markDown(modbusErrorText(err));
+        throw err;
       }
-    } catch (err) {
-      if (/timed out|not open/i.test(modbusErrorText(err))) this.markDown(modbusErrorText(err));
-      throw err;
+      for (const s of span.members) {
+        const offset = s.address - span.address;
+        let raw: number | boolean;
+        if (bits) raw = bits[offset] === true;
+        else {
+          const at = offset * 2;
+          const buf = words as Buffer;
+          if ((s.words ?? 1) === 2) raw = s.signed ? buf.readInt32BE(at) : buf.readUInt32BE(at);
+          else raw = s.signed ? buf.readInt16BE(at) : buf.readUInt16BE(at);
+        }
+        byName.set(s.name, reading(s, raw));
+      }
     }
-    let value: number | boolean | string = raw;
-    if (typeof raw === 'number') {
-      if (s.states) value = s.states[String(raw)] ?? `Unknown(${raw})`;
-      else if (s.scale !== undefined) value = roundScaled(raw * s.scale, s.scale);
-    }
-    return { name: s.name, raw, value, ...(s.units ? { units: s.units } : {}) };
+    return states.map((s) => byName.get(s.name) as StateReading);
   }
+}
+
+/** One read request covering adjacent registers of one kind. */
+export interface ReadSpan {
+  kind: StateRegister['kind'];
+  address: number;
+  count: number;
+  members: StateRegister[];
+}
+
+/** The Modbus limits per request: 125 registers, 2000 bits. */
+const MAX_REGISTERS = 125;
+const MAX_BITS = 2000;
+
+/** Group state registers into read requests: same kind, adjacent or overlapping addresses. */
+export function planReads(states: StateRegister[]): ReadSpan[] {
+  const spans: ReadSpan[] = [];
+  const sorted = [...states].sort((a, b) =>
+    a.kind === b.kind ? a.address - b.address : a.kind < b.kind ? -1 : 1,
+  );
+  for (const s of sorted) {
+    const size = s.kind === 'holding' || s.kind === 'input' ? (s.words ?? 1) : 1;
+    const limit = s.kind === 'holding' || s.kind === 'input' ? MAX_REGISTERS : MAX_BITS;
+    const last = spans[spans.length - 1];
+    const end = s.address + size;
+    if (
+      last &&
+      last.kind === s.kind &&
+      s.address <= last.address + last.count &&
+      end - last.address <= limit
+    ) {
+      last.count = Math.max(last.count, end - last.address);
+      last.members.push(s);
+    } else {
+      spans.push({ kind: s.kind, address: s.address, count: size, members: [s] });
+    }
+  }
+  return spans;
+}
+
+function reading(s: StateRegister, raw: number | boolean): StateReading {
+  let value: number | boolean | string = raw;
+  if (typeof raw === 'number') {
+    if (s.states) value = s.states[String(raw)] ?? `Unknown(${raw})`;
+    else if (s.scale !== undefined) value = roundScaled(raw * s.scale, s.scale);
+  }
+  return { name: s.name, raw, value, ...(s.units ? { units: s.units } : {}) };
 }
 
 /** Avoid 52.300000000000004: keep as many decimals as the scale has. */

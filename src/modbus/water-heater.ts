@@ -394,12 +394,12 @@ export class ModbusWaterHeater extends EventEmitter {
     if (!link || !this.up) throw new Error(`link down (${this.lastLinkError ?? 'not connected'})`);
     const registers: ModbusTelemetry['device']['registers'] = {};
     const byField: Partial<Record<TelemetryField, StateReading>> = {};
-    for (const s of this.map.state) {
-      const reading = await link.read(s);
-      const { name: _name, ...rest } = reading;
+    const readings = await link.readAll(this.map.state);
+    this.map.state.forEach((s, i) => {
+      const { name: _name, ...rest } = readings[i];
       registers[s.name] = rest;
-      if (s.telemetry) byField[s.telemetry] = reading;
-    }
+      if (s.telemetry) byField[s.telemetry] = readings[i];
+    });
     const num = (f: TelemetryField): number | null => {
       const v = byField[f]?.value;
       return typeof v === 'number' ? v : null;
