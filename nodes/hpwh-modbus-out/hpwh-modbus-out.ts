@@ -120,7 +120,17 @@ export = function (RED: NodeAPI) {
           else showMode();
         }),
       );
-      h.on('warning', (err: Error) => guardTask(node, () => node.warn(err.message)));
+      // A controller that rejects one state register would repeat the same warning every poll:
+      // log a warning once until it changes or a poll succeeds (as node-red-node-serialport does).
+      let lastWarning = '';
+      h.on('warning', (err: Error) =>
+        guardTask(node, () => {
+          if (err.message === lastWarning) return;
+          lastWarning = err.message;
+          node.warn(err.message);
+        }),
+      );
+      h.on('telemetry', () => (lastWarning = ''));
       status.waiting(`connecting ${connectionText(rawConfig)}`);
       h.start();
     }

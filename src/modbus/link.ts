@@ -32,20 +32,21 @@ export function validateConnection(c: unknown): string[] {
   const o = c as Record<string, unknown>;
   const int = (v: unknown, lo: number, hi: number) =>
     typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
-  if (!int(o.unitId, 0, 255))
-    errors.push(`unitId: must be an integer 0..255 (got ${JSON.stringify(o.unitId)})`);
-  if (o.timeoutMs !== undefined && !int(o.timeoutMs, 1, 60000)) errors.push('timeoutMs: must be 1..60000');
+  // NaN (a config field that was not a number) would print as null through JSON.stringify.
+  const show = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v));
+  if (!int(o.unitId, 0, 255)) errors.push(`unitId: must be an integer 0..255 (got ${show(o.unitId)})`);
+  if (o.timeoutMs !== undefined && !int(o.timeoutMs, 1, 60000))
+    errors.push(`timeoutMs: must be an integer 1..60000 (got ${show(o.timeoutMs)})`);
   if (o.transport === 'tcp') {
     if (typeof o.host !== 'string' || o.host.trim() === '') errors.push('host: required for TCP');
-    if (!int(o.port, 1, 65535))
-      errors.push(`port: must be an integer 1..65535 (got ${JSON.stringify(o.port)})`);
+    if (!int(o.port, 1, 65535)) errors.push(`port: must be an integer 1..65535 (got ${show(o.port)})`);
   } else if (o.transport === 'rtu') {
     if (typeof o.path !== 'string' || o.path.trim() === '')
       errors.push('path: serial port path required for RTU');
     if (!int(o.baudRate, 1, 4000000))
-      errors.push(`baudRate: must be a positive integer (got ${JSON.stringify(o.baudRate)})`);
+      errors.push(`baudRate: must be a positive integer (got ${show(o.baudRate)})`);
   } else {
-    errors.push(`transport: must be "tcp" or "rtu" (got ${JSON.stringify(o.transport)})`);
+    errors.push(`transport: must be "tcp" or "rtu" (got ${show(o.transport)})`);
   }
   return errors;
 }

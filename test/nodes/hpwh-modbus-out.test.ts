@@ -1,6 +1,17 @@
 import assert from 'assert';
+import { ChildProcess, spawn } from 'child_process';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { requireTool } from '../support/tools';
 import { builtNode, helper, nextMessage, recordStatuses, TestNode } from '../support/node-helper';
-import { exampleBank, holdingWrites, RunningDevice, startTcpDevice } from '../support/modbus-device';
+import {
+  exampleBank,
+  holdingWrites,
+  RunningDevice,
+  startSerialDevice,
+  startTcpDevice,
+} from '../support/modbus-device';
 import { freePort } from '../support/ports';
 
 const modbusOut = builtNode('hpwh-modbus-out');
@@ -156,6 +167,58 @@ describe('nodes: hpwh-modbus-out (against a real ServerTCP)', () => {
     assert.strictEqual(device.connections(), 1);
     await helper.unload();
     await waitUntil(() => device!.connections() === 0, 3000, 'the node to close its connection');
+  });
+});
+
+describe('nodes: hpwh-modbus-out over RTU (ServerSerial on a socat pty pair)', function () {
+  let socat: ChildProcess | undefined;
+  let device: RunningDevice | undefined;
+  let dir = '';
+
+  before(function () {
+    requireTool(this, 'socat');
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await device?.close();
+    if (socat && socat.exitCode === null) {
+      const gone = new Promise((r) => socat!.once('exit', r));
+      socat.kill();
+      await gone;
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    socat = device = undefined;
+    dir = '';
+  });
+
+  it('writes a timed command and sends telemetry over RTU', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'modbus-node-pty-'));
+    const [ucm, dev] = [path.join(dir, 'ucm'), path.join(dir, 'device')];
+    socat = spawn('socat', [`pty,raw,echo=0,link=${ucm}`, `pty,raw,echo=0,link=${dev}`], { stdio: 'ignore' });
+    await waitUntil(() => fs.existsSync(ucm) && fs.existsSync(dev), 5000, 'socat ptys');
+    device = await startSerialDevice(dev);
+    await helper.load(
+      [modbusOut, catchNode],
+      flow(0, { transport: 'rtu', host: '', serialPath: ucm, baudRate: 19200, pollSeconds: 0.3 }),
+    );
+    const heater = helper.getNode('heater') as TestNode;
+    const telemetry = await nextMessage<{
+      payload: { energyTakeWh: number; device: { connection: string } };
+    }>(helper.getNode('telemetry') as TestNode, 5000);
+    assert.strictEqual(telemetry.payload.energyTakeWh, 66000);
+    assert.strictEqual(telemetry.payload.device.connection, `rtu ${ucm} unit 1`);
+    const result = nextMessage<{ payload: { status: string; until: string } }>(
+      helper.getNode('results') as TestNode,
+    );
+    heater.receive({ payload: { command: 'critical-peak', durationSeconds: 600 } });
+    const r = await result;
+    assert.strictEqual(r.payload.status, 'written');
+    assert.ok(Date.parse(r.payload.until) > Date.now() + 590_000);
+    assert.deepStrictEqual(holdingWrites(device.bank), [
+      [100, 4],
+      [101, 430],
+    ]);
   });
 });
 
