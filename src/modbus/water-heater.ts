@@ -270,17 +270,20 @@ export class ModbusWaterHeater extends EventEmitter {
   }
 
   /**
-   * Follow a schedule: write the block in force now (if any) and every later boundary.
-   * Resolves with the result of the first write, or undefined when nothing is in force yet.
+   * Follow a schedule: write the block in force now and every later boundary. When no block is
+   * in force yet (the schedule starts later, or is empty) Normal is written now: whatever an
+   * earlier command or schedule left on the controller must not linger until the first block.
    */
-  followSchedule(schedule: unknown): Promise<CommandResult | undefined> {
+  followSchedule(schedule: unknown): Promise<CommandResult> {
     const blocks = scheduleBlocks(schedule);
     this.single = undefined;
     this.blocks = blocks;
     this.armBoundary();
     const mode = this.desired();
     this.emit('mode', mode);
-    return mode ? this.enqueueWrite(mode.command, 'schedule', mode.until) : Promise.resolve(undefined);
+    return mode
+      ? this.enqueueWrite(mode.command, 'schedule', mode.until)
+      : this.enqueueWrite('normal', 'schedule', blocks.find((b) => b.start > this.now())?.start);
   }
 
   /** Blocks of the schedule being followed (empty when none). */

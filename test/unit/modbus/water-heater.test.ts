@@ -172,6 +172,24 @@ describe('modbus water heater over TCP (real ServerTCP on 127.0.0.1)', () => {
     assert.ok(writesAt[1] >= 2 * step - 20, `load up written at its boundary (${writesAt[1]} ms)`);
   });
 
+  it('writes Normal at once when a schedule replaces a command and starts later', async () => {
+    const { device, heater } = await connected();
+    await heater.command('shed');
+    const start = Date.now() + 400;
+    const r = await heater.followSchedule({
+      intervals: [
+        { start: new Date(start).toISOString(), end: new Date(start + 300).toISOString(), signal: 1 },
+      ],
+    });
+    assert.deepStrictEqual(
+      [r.command, r.source, r.until],
+      ['normal', 'schedule', new Date(start).toISOString()],
+    );
+    assert.strictEqual(device.bank.holding.get(100), 0, 'the earlier shed does not linger');
+    await waitUntil(() => device.bank.holding.get(100) === 2, 2000, 'load up at the block start');
+    await waitUntil(() => device.bank.holding.get(100) === 0, 2000, 'normal after the block');
+  });
+
   it('goes red when the server goes away, never replays a stale command, re-asserts the current one', async () => {
     const { device: first, heater } = await connected({ reconnectIntervalMs: 150 });
     const port = first.port!;
