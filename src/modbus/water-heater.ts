@@ -112,7 +112,7 @@ export class ModbusWaterHeater extends EventEmitter {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private reassertTimer: NodeJS.Timeout | undefined;
-  /** Writes go one command at a time, in order. */
+  /** Bus exchanges (writes and polls) go one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: ModbusWaterHeaterOptions) {
@@ -241,11 +241,13 @@ export class ModbusWaterHeater extends EventEmitter {
     this.pollTimer = setTimeout(() => {
       this.pollTimer = undefined;
       if (!this.up) return;
-      this.poll().then(
-        (t) => this.emit('telemetry', t),
-        (err: unknown) => this.emit('warning', new Error(`poll failed: ${modbusErrorText(err)}`)),
-      );
-      this.schedulePoll(this.pollIntervalMs);
+      // The next poll is timed from the end of this one, so a slow bus never stacks polls up.
+      this.poll()
+        .then(
+          (t) => this.emit('telemetry', t),
+          (err: unknown) => this.emit('warning', new Error(`poll failed: ${modbusErrorText(err)}`)),
+        )
+        .finally(() => this.schedulePoll(this.pollIntervalMs));
     }, delayMs);
   }
 
@@ -338,10 +340,19 @@ export class ModbusWaterHeater extends EventEmitter {
     p.catch((err: unknown) => this.emit('warning', new Error(`write failed: ${modbusErrorText(err)}`)));
   }
 
+  /**
+   * Run one bus exchange at a time. Modbus RTU has no transaction ids: two requests in flight
+   * on one serial line would get each other's answers. Writes and polls share this queue.
+   */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private enqueueWrite(command: ModbusCommand, source: ResultSource, until?: number): Promise<CommandResult> {
     if (source !== 'reassert' && this.up) this.scheduleReassert();
-    const run = this.queue.then(() => this.writeCommand(command, source, until));
-    this.queue = run.catch(() => undefined);
+    const run = this.exclusive(() => this.writeCommand(command, source, until));
     return run.then((result) => {
       this.emit('result', result);
       return result;
@@ -392,7 +403,11 @@ export class ModbusWaterHeater extends EventEmitter {
   }
 
   /** Read every state register once and build the telemetry message. */
-  async poll(): Promise<ModbusTelemetry> {
+  poll(): Promise<ModbusTelemetry> {
+    return this.exclusive(() => this.readTelemetry());
+  }
+
+  private async readTelemetry(): Promise<ModbusTelemetry> {
     const link = this.link;
     if (!link || !this.up) throw new Error(`link down (${this.lastLinkError ?? 'not connected'})`);
     const registers: ModbusTelemetry['device']['registers'] = {};

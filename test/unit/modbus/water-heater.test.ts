@@ -305,6 +305,24 @@ describe('modbus water heater over RTU (ServerSerial on a socat pty pair)', func
     assert.strictEqual(t.device.connection, `rtu ${ucm} unit 1`);
   });
 
+  it('serialises polls and writes on the one serial line (RTU has no transaction ids)', async () => {
+    const [ucm, dev] = await ptyPair();
+    device = await startSerialDevice(dev);
+    heater = createModbusWaterHeater({
+      connection: { transport: 'rtu', path: ucm, baudRate: 19200, unitId: 1, timeoutMs: 1000 },
+      pollIntervalMs: 0,
+      reconnectIntervalMs: 200,
+    });
+    const up = linkUp(heater);
+    heater.start();
+    await up;
+    const [t1, r, t2] = await Promise.all([heater.poll(), heater.command('shed'), heater.poll()]);
+    assert.strictEqual(r.status, 'written', r.reason ?? '');
+    assert.strictEqual(t1.energyStoredWh, 4200);
+    assert.strictEqual(t2.capacityWh, 12000);
+    assert.strictEqual(t2.device.commandedMode, 'shed');
+  });
+
   it('goes down when the link is pulled (socat killed) and comes back re-asserting the current command', async () => {
     const [ucm, dev] = await ptyPair();
     device = await startSerialDevice(dev);
