@@ -90,6 +90,21 @@ describe('nodes: hpwh-modbus-out (against a real ServerTCP)', () => {
     assert.strictEqual(lastStatus(statuses).fill, 'green');
   });
 
+  it('reports a write the controller refuses as failed (output 2) and a red status with the reason', async () => {
+    const { heater, statuses } = await load();
+    await waitUntil(() => lastStatus(statuses).fill === 'green', 3000, 'link up');
+    device!.bank.rejectWrites.add(101);
+    const result = nextMessage<{ payload: { status: string; reason: string } }>(
+      helper.getNode('results') as TestNode,
+    );
+    heater.receive({ payload: 'loadup' });
+    const r = await result;
+    assert.strictEqual(r.payload.status, 'failed');
+    assert.match(r.payload.reason, /holding 101 \(setpoint °C\) failed: Modbus exception 3/);
+    await waitUntil(() => lastStatus(statuses).fill === 'red', 2000, 'red status');
+    assert.match(lastStatus(statuses).text!, /^Load Up: write to holding 101/);
+  });
+
   it('follows a schedule and shows "until" the end of the block', async () => {
     const { heater, statuses } = await load();
     await waitUntil(() => lastStatus(statuses).fill === 'green', 3000, 'link up');
