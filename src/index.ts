@@ -122,3 +122,25 @@ export {
   type Change,
   type ClientConfig,
 } from './openadr/vtn';
+export {
+  createModbusWaterHeater,
+  ModbusWaterHeater,
+  defaultRegisterMap,
+  validateRegisterMap,
+  parseRegisterMap,
+  RegisterMapError,
+  MODBUS_COMMANDS,
+  validateConnection as validateModbusConnection,
+  scheduleBlocks as modbusScheduleBlocks,
+} from './modbus';
+export type {
+  ModbusCommand,
+  RegisterMap,
+  RegisterWrite,
+  StateRegister,
+  RegisterMapValidation,
+  ModbusConnection,
+  ModbusWaterHeaterOptions,
+  ModbusTelemetry,
+  CommandResult as ModbusCommandResult,
+} from './modbus';

@@ -10,7 +10,9 @@ import { startTestVtn, type TestVtn } from '../../support/vtn-client';
 const doc = fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'docs', 'curl.md'), 'utf8');
 const blocks = [...doc.matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]);
 
-describe('docs/curl.md', () => {
+describe('docs/curl.md', function () {
+  // 31 curl processes in a row: generous on a loaded 2-core machine (it is not a speed test).
+  this.timeout(120000);
   let t: TestVtn;
   before(async function () {
     requireTool(this, 'curl');
