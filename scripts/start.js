@@ -2,7 +2,8 @@
 // The demo: build if needed, then run Node-RED 4.1 from the local install with its own user
 // directory (.node-red/, gitignored), this pack loaded from the checkout, and flows/demo.json
 // deployed. Options: --port N (editor, default 1880), --keep (keep the flows you edited instead
-// of re-deploying the demo), --user-dir DIR (another user directory; the tests use a temporary one).
+// of re-deploying the demo), --user-dir DIR (another user directory; the tests use a temporary one),
+// --vtn-port N (the demo VTN's port, default 8080).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -14,6 +15,8 @@ const args = process.argv.slice(2);
 const portArg = args.indexOf('--port');
 const port = portArg >= 0 ? Number(args[portArg + 1]) : Number(process.env.PORT || 1880);
 const keep = args.includes('--keep');
+const vtnPortArg = args.indexOf('--vtn-port');
+const vtnPort = vtnPortArg >= 0 ? Number(args[vtnPortArg + 1]) : 8080;
 const dirArg = args.indexOf('--user-dir');
 const userDir = dirArg >= 0 ? path.resolve(args[dirArg + 1]) : path.join(root, '.node-red');
 
@@ -48,10 +51,38 @@ module.exports = {
 }
 
 const flowsFile = path.join(userDir, 'flows.json');
-if (!keep || !fs.existsSync(flowsFile)) {
-  fs.copyFileSync(path.join(root, 'flows', 'demo.json'), flowsFile);
-  // Credentials belong to the old flows; the demo's nodes fall back to their defaults.
+const deployDemo = !keep || !fs.existsSync(flowsFile);
+if (deployDemo) {
+  // Start empty, then deploy the demo through the Admin API so its connection credentials (the
+  // seed's public demo clients) are stored encrypted, as if typed into the editor.
+  fs.writeFileSync(flowsFile, '[]');
   fs.rmSync(path.join(userDir, 'flows_cred.json'), { force: true });
+}
+
+/** flows/demo.json with the demo credentials attached and the VTN port applied. */
+function demoFlows() {
+  const flows = JSON.parse(fs.readFileSync(path.join(root, 'flows', 'demo.json'), 'utf8'));
+  const credsFile = path.join(root, 'flows', 'demo-credentials.json');
+  const creds = fs.existsSync(credsFile) ? JSON.parse(fs.readFileSync(credsFile, 'utf8')) : {};
+  for (const node of flows) {
+    if (creds[node.id]) node.credentials = creds[node.id];
+    if (node.type === 'openadr3-vtn') node.port = vtnPort;
+    if (typeof node.baseUrl === 'string') node.baseUrl = node.baseUrl.replace(':8080/', `:${vtnPort}/`);
+  }
+  return flows;
+}
+
+async function deploy() {
+  const res = await fetch(`http://127.0.0.1:${port}/flows`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'Node-RED-API-Version': 'v2',
+      'Node-RED-Deployment-Type': 'full',
+    },
+    body: JSON.stringify({ flows: demoFlows() }),
+  });
+  if (!res.ok) throw new Error(`deploying the demo failed: ${res.status} ${await res.text()}`);
 }
 
 const child = spawn(
@@ -71,7 +102,18 @@ child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   if (!announced && /Started flows/.test(chunk.toString())) {
     announced = true;
-    console.log(`\n  Demo running. Open the editor: http://127.0.0.1:${port}\n  Stop with Ctrl-C.\n`);
+    (deployDemo ? deploy() : Promise.resolve()).then(
+      () =>
+        console.log(
+          `\n  Demo running. Open the editor: http://127.0.0.1:${port}\n` +
+            `  VTN status page: http://127.0.0.1:${vtnPort}/   schedule picture: http://127.0.0.1:${port}/hpwh/schedule\n` +
+            `  latest commands and telemetry: http://127.0.0.1:${port}/demo/state\n  Stop with Ctrl-C.\n`,
+        ),
+      (err) => {
+        console.error(err.message);
+        child.kill('SIGTERM');
+      },
+    );
   }
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
