@@ -5,3 +5,4 @@
  * Modules are added by area: openadr/, pricing/, scheduling/, cta2045/, modbus/.
  */
 export { PACKAGE_NAME, packageRoot, packageVersion } from './package-info';
+export * from './openadr/client';
