@@ -41,8 +41,7 @@ export interface LoggedRequest {
 }
 
 type Obj = Record<string, unknown>;
-const COLLECTIONS = ['programs', 'events', 'reports', 'subscriptions', 'vens'] as const;
-type Collection = (typeof COLLECTIONS)[number];
+type Collection = 'programs' | 'events' | 'reports' | 'subscriptions' | 'vens';
 const OBJECT_TYPE: Record<Collection, string> = {
   programs: 'PROGRAM',
   events: 'EVENT',
@@ -67,7 +66,7 @@ export class FixtureVtn {
   tokenLifetimeS: number;
   tokensIssued = 0;
   private counter = 0;
-  private failures: Array<{ status: number; body?: string }> = [];
+  private failures: Array<{ status: number; body?: string; path?: string }> = [];
   private delays: number[] = [];
   private server?: http.Server;
   private sockets = new Set<import('net').Socket>();
@@ -111,12 +110,14 @@ export class FixtureVtn {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** The next `count` requests (to `path` only, when given) answer `status`. */
   failNext(
     count: number,
     status = 500,
     body = JSON.stringify({ title: 'Internal Server Error', status, detail: 'injected failure' }),
+    path?: string,
   ): void {
-    for (let i = 0; i < count; i++) this.failures.push({ status, body });
+    for (let i = 0; i < count; i++) this.failures.push({ status, body, path });
   }
   badJsonNext(count: number): void {
     for (let i = 0; i < count; i++) this.failures.push({ status: 200, body: '{"this is": not json' });
@@ -184,7 +185,9 @@ export class FixtureVtn {
       this.log.push(entry);
       res.on('finish', () => (entry.status = res.statusCode));
       const delay = this.delays.shift();
-      const failure = this.failures.shift();
+      const rel = entry.path;
+      const index = this.failures.findIndex((f) => f.path === undefined || f.path === rel);
+      const failure = index >= 0 ? this.failures.splice(index, 1)[0] : undefined;
       const go = (): void => {
         if (failure) {
           res.status(failure.status).type('application/json').send(failure.body);

@@ -151,7 +151,7 @@ export function eventsToPriceTimeline(events: unknown, options: TimelineOptions 
   });
 
   const currentIndex = visible.findIndex((s) => s.startMs <= now && now < s.endMs);
-  let nextChange: string | null = null;
+  let nextChange: string | null;
   if (currentIndex >= 0) {
     let k = currentIndex;
     while (
