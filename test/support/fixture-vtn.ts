@@ -232,12 +232,10 @@ export class FixtureVtn {
       const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
       const t = m ? this.tokens.get(m[1]) : undefined;
       if (!t)
-        return void res
-          .status(m ? 403 : 401)
-          .json({
-            title: m ? 'Forbidden' : 'Unauthorized',
-            detail: m ? 'unknown token' : 'missing bearer token',
-          });
+        return void res.status(m ? 403 : 401).json({
+          title: m ? 'Forbidden' : 'Unauthorized',
+          detail: m ? 'unknown token' : 'missing bearer token',
+        });
       if (t.expiresAt <= Date.now())
         return void res.status(401).json({ title: 'Unauthorized', detail: 'token expired' });
       next();

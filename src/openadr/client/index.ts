@@ -23,12 +23,13 @@ export {
   parseDuration,
   formatDurationMs,
 } from './duration';
-export { publishEvent, upsertProgram, ensureProgram, deleteEndedEvents } from './publish';
+export { publishEvent, upsertProgram, ensureProgram, deleteEndedEvents, isPlaceholderId } from './publish';
 export type { PublishOptions, PublishResult } from './publish';
 export {
   buildReport,
   upsertTelemetryReport,
   readTelemetry,
+  pickEvent,
   toOperatingState,
   telemetryInterval,
   REPORT_PAYLOAD_DESCRIPTORS,

@@ -6,6 +6,7 @@
  */
 import type { VenClient } from './client';
 import { formatDurationMs, parseDateTime } from './duration';
+import { eventSpan } from './timeline';
 import type { Interval, OpenAdrEvent, PayloadDescriptor, Report, ValuesMap } from './types';
 
 export interface Telemetry {
@@ -218,4 +219,12 @@ export async function upsertTelemetryReport(
   state.intervals = intervals;
   state.lastSample = sample;
   return { stored, created, state };
+}
+
+/** The event a report should answer, from a list: the one active now, else the latest to start. */
+export function pickEvent(events: OpenAdrEvent[], now = Date.now()): OpenAdrEvent | undefined {
+  const spans = events.map((e) => ({ e, span: eventSpan(e, now) }));
+  const active = spans.filter((s) => s.span && s.span.start <= now && now < s.span.end);
+  const pool = active.length ? active : spans;
+  return [...pool].sort((a, b) => (b.span?.start ?? -Infinity) - (a.span?.start ?? -Infinity))[0]?.e;
 }
