@@ -222,6 +222,7 @@ export function createVenClient(options: VenClientOptions): VenClient {
     method: string,
     url: string,
     init: { headers: Record<string, string>; body?: string },
+    label = `${method} ${url}`,
   ): Promise<{ status: number; text: string }> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -236,7 +237,7 @@ export function createVenClient(options: VenClientOptions): VenClient {
       return { status: res.status, text };
     } catch (err) {
       if (controller.signal.aborted) {
-        throw new OpenAdrError('timeout', `${method} ${url}: no answer within ${timeoutMs} ms`, {
+        throw new OpenAdrError('timeout', `${label}: no answer within ${timeoutMs} ms`, {
           method,
           url,
           cause: err,
@@ -245,7 +246,7 @@ export function createVenClient(options: VenClientOptions): VenClient {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const code = cause?.code ?? (err as { code?: string }).code;
       const reason = code ?? cause?.message ?? (err as Error).message;
-      const e = new OpenAdrError('network', `${method} ${url}: cannot reach the VTN (${reason})`, {
+      const e = new OpenAdrError('network', `${label}: cannot reach the VTN (${reason})`, {
         method,
         url,
         cause: err,
@@ -257,14 +258,14 @@ export function createVenClient(options: VenClientOptions): VenClient {
     }
   }
 
-  function parseJson(method: string, url: string, status: number, text: string): unknown {
+  function parseJson(method: string, url: string, status: number, text: string, label = `${method} ${url}`): unknown {
     if (text.trim() === '') return undefined;
     try {
       return JSON.parse(text);
     } catch {
       throw new OpenAdrError(
         'parse',
-        `${method} ${url}: the VTN answered ${status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
+        `${label}: answer (${status}) is not JSON: ${JSON.stringify(text.slice(0, 80))}`,
         {
           method,
           url,
@@ -394,7 +395,7 @@ export function createVenClient(options: VenClientOptions): VenClient {
           usedToken = await getToken();
           headers.Authorization = `Bearer ${usedToken}`;
         }
-        const res = await exchange(method, url, { headers, body });
+        const res = await exchange(method, url, { headers, body }, `${method} ${path}`);
         if ((res.status === 401 || res.status === 403) && usedToken !== undefined && !refreshed) {
           // The token may have expired early or been revoked: one fresh token, one retry.
           refreshed = true;
@@ -427,7 +428,7 @@ export function createVenClient(options: VenClientOptions): VenClient {
             },
           );
         }
-        const parsed = parseJson(method, url, res.status, res.text) as T;
+        const parsed = parseJson(method, url, res.status, res.text, `${method} ${path}`) as T;
         setHealth('ok');
         return parsed;
       } catch (err) {
