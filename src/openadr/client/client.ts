@@ -258,7 +258,13 @@ export function createVenClient(options: VenClientOptions): VenClient {
     }
   }
 
-  function parseJson(method: string, url: string, status: number, text: string, label = `${method} ${url}`): unknown {
+  function parseJson(
+    method: string,
+    url: string,
+    status: number,
+    text: string,
+    label = `${method} ${url}`,
+  ): unknown {
     if (text.trim() === '') return undefined;
     try {
       return JSON.parse(text);
