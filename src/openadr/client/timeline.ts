@@ -343,16 +343,20 @@ function applyEventDuration(
 function resolveOverlaps(slots: RawSlot[], infos: EventInfo[], warnings: string[]): RawSlot[] {
   if (slots.length === 0) return [];
   const bounds = Array.from(new Set(slots.flatMap((s) => [s.startMs, s.endMs]))).sort((a, b) => a - b);
+  const byStart = [...slots].sort((a, b) => a.startMs - b.startMs);
   const warned = new Set<string>();
   const out: RawSlot[] = [];
+  // Sweep the boundaries in order with the set of slots covering the current piece, so a month of
+  // hourly prices costs O(slots × overlap depth), not O(slots²).
+  let active: RawSlot[] = [];
+  let next = 0;
   for (let k = 0; k < bounds.length - 1; k++) {
     const from = bounds[k];
     const to = bounds[k + 1];
+    while (next < byStart.length && byStart[next].startMs <= from) active.push(byStart[next++]);
+    active = active.filter((s) => s.endMs > from);
     let winner: RawSlot | undefined;
-    for (const s of slots) {
-      if (s.startMs > from || s.endMs < to) continue;
-      winner = winner ? pick(winner, s, infos, warnings, warned) : s;
-    }
+    for (const s of active) winner = winner ? pick(winner, s, infos, warnings, warned) : s;
     if (!winner) continue;
     const last = out[out.length - 1];
     if (last && last.endMs === from && sameSource(last, winner)) last.endMs = to;
