@@ -18,7 +18,7 @@ import { packageRoot } from '../../src/package-info';
 import { migrateConfig } from '../shared/config-version';
 import { handleInput } from '../shared/input';
 import { statusFor } from '../shared/status';
-import { followHealth, vtnConfig } from '../shared/vtn';
+import { followHealth, rememberOk, vtnConfig } from '../shared/vtn';
 
 interface PublishDef extends NodeDef {
   vtn: string;
@@ -41,7 +41,7 @@ export = function (RED: NodeAPI): void {
   function PublishNode(this: Node, def: PublishDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const status = statusFor(node);
+    const status = rememberOk(statusFor(node));
     const config = migrateConfig(def, []);
     const retention =
       config.retentionDays === '' || config.retentionDays === undefined
@@ -49,7 +49,7 @@ export = function (RED: NodeAPI): void {
         : Number(config.retentionDays);
     let stopHealth: (() => void) | undefined;
     try {
-      stopHealth = followHealth(vtnConfig(RED, config.vtn).getClient(), status);
+      stopHealth = followHealth(vtnConfig(RED, config.vtn).getClient(), status, status.restore);
     } catch (err) {
       status.error((err as Error).message);
     }

@@ -15,7 +15,7 @@ import {
 import { migrateConfig } from '../shared/config-version';
 import { handleInput } from '../shared/input';
 import { statusFor } from '../shared/status';
-import { followHealth, vtnConfig } from '../shared/vtn';
+import { followHealth, rememberOk, vtnConfig } from '../shared/vtn';
 
 interface ReportDef extends NodeDef {
   vtn: string;
@@ -42,14 +42,14 @@ export = function (RED: NodeAPI): void {
   function ReportNode(this: Node, def: ReportDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const status = statusFor(node);
+    const status = rememberOk(statusFor(node));
     const config = migrateConfig(def, []);
     const maxIntervals = Number(config.maxIntervals) > 0 ? Number(config.maxIntervals) : 96;
     const openReports = new Map<string, OpenReportState>();
     let currentEvent: EventRef | undefined;
     let stopHealth: (() => void) | undefined;
     try {
-      stopHealth = followHealth(vtnConfig(RED, config.vtn).getClient(), status);
+      stopHealth = followHealth(vtnConfig(RED, config.vtn).getClient(), status, status.restore);
     } catch (err) {
       status.error((err as Error).message);
     }

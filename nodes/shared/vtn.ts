@@ -47,3 +47,19 @@ export function followHealth(client: VenClient, status: StatusReporter, onOk?: (
     else status.error(problem);
   });
 }
+
+/**
+ * A status reporter that remembers its last green text, so a node can go back to it when the
+ * shared connection recovers (instead of staying yellow until its next message).
+ */
+export function rememberOk(status: StatusReporter): StatusReporter & { restore(): void } {
+  let lastOk: string | undefined;
+  return {
+    ...status,
+    ok: (text) => {
+      lastOk = text;
+      status.ok(text);
+    },
+    restore: () => (lastOk ? status.ok(lastOk) : status.clear()),
+  };
+}

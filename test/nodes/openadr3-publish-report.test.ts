@@ -125,6 +125,19 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
     pub.receive({ payload: sampleEvent() });
     assert.strictEqual((await ok).program.programName, 'tou');
     assert.strictEqual(statuses.at(-1)?.fill, 'green');
+    const greenText = statuses.at(-1)?.text;
+    // The status follows the shared connection: another user of it sees the VTN go down and
+    // come back, and this node's status goes yellow and back to its last green text.
+    const shared = (
+      helper.getNode('bl') as unknown as { getClient(): { getPrograms(): Promise<unknown> } }
+    ).getClient();
+    await vtn.stop();
+    await assert.rejects(shared.getPrograms());
+    await waitFor(() => statuses.at(-1)?.fill === 'yellow', 3000, 'yellow');
+    await vtn.start();
+    await shared.getPrograms();
+    await waitFor(() => statuses.at(-1)?.fill === 'green', 3000, 'green');
+    assert.deepStrictEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: greenText });
   });
 
   async function loadReport() {
