@@ -6,13 +6,17 @@
  * When the VTN is unreachable the last good timeline is kept (recomputed for "now") and the
  * status says since when.
  */
+import crypto from 'crypto';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import {
   createPricePoller,
+  ensureEventSubscription,
   OpenAdrError,
   PollResult,
   PriceTimeline,
   PricePoller,
+  registerVen,
+  VenClient,
 } from '../../src/openadr/client';
 import { migrateConfig } from '../shared/config-version';
 import { guardTask, handleInput, Send } from '../shared/input';
@@ -25,7 +29,27 @@ interface VenDef extends NodeDef {
   programID: string;
   pollIntervalS: number | string;
   payloadType: string;
+  /** Optional push: register the VEN and subscribe with a webhook to this Node-RED. */
+  webhook?: boolean;
+  /** How the VTN reaches this Node-RED, e.g. http://192.168.1.20:1880. */
+  callbackBase?: string;
+  venName?: string;
+  resourceName?: string;
   configVersion?: number;
+}
+
+interface HttpRouter {
+  post(path: string, handler: (req: HttpReq, res: HttpRes) => void): void;
+  _router?: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> };
+}
+interface HttpReq {
+  headers: Record<string, string | string[] | undefined>;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  resume?: () => void;
+}
+interface HttpRes {
+  status(code: number): HttpRes;
+  json(body: unknown): void;
 }
 
 function formatPrice(t: PriceTimeline): string {
@@ -46,10 +70,11 @@ export = function (RED: NodeAPI): void {
     const pollMs = (Number.isFinite(intervalS) && intervalS >= 1 ? intervalS : 60) * 1000;
 
     let poller: PricePoller | undefined;
+    let client: VenClient | undefined;
     let stopHealth: (() => void) | undefined;
     let setupError: Error | undefined;
     try {
-      const client = vtnConfig(RED, config.vtn).getClient();
+      client = vtnConfig(RED, config.vtn).getClient();
       poller = createPricePoller({
         client,
         programName: config.programName?.trim() || undefined,
@@ -86,8 +111,69 @@ export = function (RED: NodeAPI): void {
       const t = result.timeline;
       const next = t.nextChange ? ` · next ${hhmm(t.nextChange)}` : '';
       const warn = t.warnings.length ? ` · ${t.warnings.length} warning(s)` : '';
-      status.ok(`${formatPrice(t)} · ${t.intervals.length} slots${next}${warn}`);
+      const push = subscriptionID ? ' · push' : '';
+      status.ok(`${formatPrice(t)} · ${t.intervals.length} slots${next}${push}${warn}`);
     };
+
+    // ---- optional webhook push (polling stays on as the fallback) ---------------------------
+    const hookPath = `/openadr3-ven/${node.id}/notify`;
+    const hookToken = crypto.randomBytes(18).toString('hex');
+    const httpNode = (RED as unknown as { httpNode?: HttpRouter }).httpNode;
+    let subscriptionID: string | undefined;
+    let pushProblem = '';
+    const wantPush = Boolean(config.webhook) && Boolean(client);
+
+    const callbackUrl = (): string => {
+      const root = String((RED.settings as { httpNodeRoot?: string | false }).httpNodeRoot || '/').replace(
+        /\/+$/,
+        '',
+      );
+      return `${String(config.callbackBase ?? '').replace(/\/+$/, '')}${root}${hookPath}`;
+    };
+
+    /** After a good poll (the program id is known): register and subscribe, once. */
+    const setUpPush = async (result: PollResult): Promise<void> => {
+      if (!wantPush || subscriptionID || !client || result.program?.id === undefined) return;
+      try {
+        if (!/^https?:\/\//i.test(config.callbackBase ?? '')) {
+          throw new Error('callback base URL (how the VTN reaches this Node-RED) must be an http(s) URL');
+        }
+        const venName = config.venName?.trim() || `node-red-${node.id}`;
+        if (config.venName?.trim())
+          await registerVen(client, { venName, resourceName: config.resourceName?.trim() || undefined });
+        const sub = await ensureEventSubscription(client, {
+          clientName: venName,
+          programID: String(result.program.id),
+          callbackUrl: callbackUrl(),
+          bearerToken: hookToken,
+        });
+        subscriptionID = sub.id === undefined ? undefined : String(sub.id);
+        pushProblem = '';
+      } catch (err) {
+        // Push is optional: say why once, keep polling, try again after the next good poll.
+        const text = `webhook push not set up (polling continues): ${(err as Error).message}`;
+        if (text !== pushProblem) node.warn(text);
+        pushProblem = text;
+      }
+    };
+
+    if (wantPush && httpNode) {
+      httpNode.post(hookPath, (req, res) => {
+        req.resume?.(); // the body is not needed: any change means "poll now"
+        if (req.headers.authorization !== `Bearer ${hookToken}`) {
+          res.status(401).json({ title: 'Unauthorized', detail: 'wrong or missing bearer token' });
+          return;
+        }
+        res.status(200).json({});
+        guardTask(node, async () => {
+          try {
+            await poll((msg) => node.send(msg as NodeMessageInFlow), false);
+          } catch {
+            // shown as status; polling retries
+          }
+        });
+      });
+    }
 
     /** Poll once (single flight). Sends what changed; on failure keeps the last timeline. */
     const poll = async (
@@ -107,6 +193,7 @@ export = function (RED: NodeAPI): void {
         try {
           const result = await p.poll();
           if (closed) return result;
+          await setUpPush(result);
           lastLogged = '';
           for (const w of result.timeline.warnings) node.warn(w);
           const out1 = result.eventsChanged
@@ -193,7 +280,27 @@ export = function (RED: NodeAPI): void {
       if (first) clearTimeout(first);
       stopHealth?.();
       status.clear();
-      done();
+      const stack = httpNode?._router?.stack;
+      if (stack) {
+        for (let i = stack.length - 1; i >= 0; i--) {
+          if (stack[i].route?.path === hookPath && stack[i].route?.methods.post) stack.splice(i, 1);
+        }
+      }
+      const sub = subscriptionID;
+      if (!sub || !client) return done();
+      // Best effort: drop the subscription so the VTN stops calling a gone endpoint; never hold
+      // the close longer than a few seconds.
+      const giveUp = setTimeout(done, 3000);
+      client.deleteSubscription(sub).then(
+        () => {
+          clearTimeout(giveUp);
+          done();
+        },
+        () => {
+          clearTimeout(giveUp);
+          done();
+        },
+      );
     });
   }
   RED.nodes.registerType('openadr3-ven', VenNode as unknown as (this: Node, def: NodeDef) => void);

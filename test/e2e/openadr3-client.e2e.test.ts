@@ -15,7 +15,12 @@ function recordInto(key: string, value = 'msg.payload'): string {
   return `const list = global.get('${key}') || []; list.push(${value}); global.set('${key}', list); return null;`;
 }
 
-function flow(vtnUrl: string, event: unknown, telemetry: unknown): unknown[] {
+function flow(
+  vtnUrl: string,
+  event: unknown,
+  telemetry: unknown,
+  venExtra: Record<string, unknown> = {},
+): unknown[] {
   const tab = 'tab-openadr';
   const fn = (id: string, func: string, wires: string[][] = [[]]) => ({
     id,
@@ -81,6 +86,7 @@ function flow(vtnUrl: string, event: unknown, telemetry: unknown): unknown[] {
       payloadType: 'PRICE',
       configVersion: 1,
       wires: [['node-report', 'rec-events'], ['rec-timeline']],
+      ...venExtra,
     },
     fn('rec-events', recordInto('events')),
     fn('rec-timeline', recordInto('timelines', '{ payload: msg.payload, currentPrice: msg.currentPrice }')),
@@ -197,5 +203,56 @@ describe('e2e: openadr3 publish → VTN → ven timeline → report, in a real N
       'polling to resume',
     );
     assert.doesNotMatch(red.log(), /Unhandled|uncaughtException/i);
+  });
+
+  it('optional push: registers the VEN, subscribes with a webhook, and polls at once on a notification', async () => {
+    vtn = await startFixtureVtn({ clients: { bl_client: 'bl_secret', ven_client: 'ven_secret' } });
+    const event = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8'),
+    );
+    const hour = Math.floor(Date.now() / 3600000) * 3600000;
+    event.intervalPeriod.start = new Date(hour).toISOString();
+    vtn.seed('programs', { programName: 'etou-dynamic-pricing' });
+    red = await startNodeRed();
+    // Polling once an hour: only a push can bring the new event in within the test.
+    await red.deploy(
+      flow(
+        vtn.url,
+        event,
+        {},
+        {
+          pollIntervalS: 3600,
+          webhook: true,
+          callbackBase: red.url,
+          venName: 'hpwh-ven-1',
+          resourceName: 'tank',
+        },
+      ),
+    );
+    const probe = async (): Promise<Msg> => (await (await red!.get('/probe')).json()) as Msg;
+    await waitFor(() => vtn!.store.subscriptions.length === 1, 15000, 'the subscription');
+    const sub = vtn.store.subscriptions[0] as Msg;
+    assert.strictEqual(sub.clientName, 'hpwh-ven-1');
+    assert.strictEqual(sub.objectOperations[0].callbackUrl, `${red.url}/openadr3-ven/node-ven/notify`);
+    assert.strictEqual(vtn.store.vens[0].venName, 'hpwh-ven-1');
+    assert.strictEqual(vtn.store.resources[0].resourceName, 'tank');
+    const first = (await probe()).timelines.length;
+
+    await red.inject('inject-event');
+    const timeline = await waitFor(
+      async () => (await probe()).timelines.slice(first).find((t: Msg) => t.payload.length === 13),
+      10000,
+      'a timeline pushed by the notification',
+    );
+    assert.strictEqual(timeline.currentPrice, 0.12097);
+    assert.ok(vtn.notifications.some((n) => n.status === 200));
+
+    // A caller without the bearer token is refused.
+    const forged = await fetch(sub.objectOperations[0].callbackUrl, { method: 'POST', body: '{}' });
+    assert.strictEqual(forged.status, 401);
+
+    // Redeploying without the node deletes the subscription.
+    await red.deploy([{ id: 'tab-empty', type: 'tab', label: 'empty' }]);
+    await waitFor(() => vtn!.store.subscriptions.length === 0, 10000, 'the subscription to be deleted');
   });
 });

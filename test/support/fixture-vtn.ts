@@ -62,6 +62,8 @@ export class FixtureVtn {
     resources: [],
   };
   readonly log: LoggedRequest[] = [];
+  /** Webhook notifications sent to subscribers: callback URL, operation, object id, answer status. */
+  readonly notifications: Array<{ url: string; operation: string; objectID: unknown; status: number | string }> = [];
   readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
   tokenLifetimeS: number;
   tokensIssued = 0;
@@ -152,6 +154,27 @@ export class FixtureVtn {
       stored.modificationDateTime = stored.createdDateTime;
     this.store[collection].push(stored);
     return stored;
+  }
+
+  /** Tell subscribers of `objectType` about an operation (fire and forget, like a VTN). */
+  notify(objectType: string, operation: string, object: Obj): void {
+    for (const sub of this.store.subscriptions) {
+      if (sub.programID !== undefined && object.programID !== undefined && String(sub.programID) !== String(object.programID)) continue;
+      for (const op of (sub.objectOperations as Array<Obj>) ?? []) {
+        if (!(op.objects as string[]).includes(objectType)) continue;
+        const url = String(op.callbackUrl);
+        const record = { url, operation, objectID: object.id, status: 0 as number | string };
+        this.notifications.push(record);
+        fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...(op.bearerToken ? { Authorization: `Bearer ${String(op.bearerToken)}` } : {}) },
+          body: JSON.stringify({ objectType, operation, object }),
+        }).then(
+          (r) => (record.status = r.status),
+          (e: Error) => (record.status = e.message),
+        );
+      }
+    }
   }
 
   private render(collection: Collection | 'resources', obj: Obj): Obj {
@@ -286,6 +309,7 @@ export class FixtureVtn {
           modificationDateTime: undefined,
         });
         res.status(201).json(this.render(collection, stored));
+        this.notify(OBJECT_TYPE[collection], 'POST', stored);
       });
       router.get(`/${collection}/:id`, (req, res) => {
         const o = find(collection, req);
@@ -302,12 +326,14 @@ export class FixtureVtn {
           this.mode === 'reference' ? undefined : new Date(Date.now() + this.counter++).toISOString();
         if (this.mode === 'reference') delete o.modificationDateTime;
         res.json(this.render(collection, o));
+        this.notify(OBJECT_TYPE[collection], 'PUT', o);
       });
       router.delete(`/${collection}/:id`, (req, res) => {
         const o = find(collection, req);
         if (!o) return notFound(res, collection);
         this.store[collection] = this.store[collection].filter((x) => x !== o);
         res.json(this.render(collection, o));
+        this.notify(OBJECT_TYPE[collection], 'DELETE', o);
       });
     };
     crud('programs', ['programName'], []);

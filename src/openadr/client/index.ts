@@ -36,3 +36,5 @@ export {
 } from './report';
 export type { Telemetry, ReportOptions, OpenReportState } from './report';
 export type * from './types';
+export { registerVen, ensureEventSubscription } from './subscribe';
+export type { WebhookSubscriptionOptions } from './subscribe';
