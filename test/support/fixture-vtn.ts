@@ -63,7 +63,12 @@ export class FixtureVtn {
   };
   readonly log: LoggedRequest[] = [];
   /** Webhook notifications sent to subscribers: callback URL, operation, object id, answer status. */
-  readonly notifications: Array<{ url: string; operation: string; objectID: unknown; status: number | string }> = [];
+  readonly notifications: Array<{
+    url: string;
+    operation: string;
+    objectID: unknown;
+    status: number | string;
+  }> = [];
   readonly tokens = new Map<string, { clientId: string; expiresAt: number }>();
   tokenLifetimeS: number;
   tokensIssued = 0;
@@ -159,7 +164,12 @@ export class FixtureVtn {
   /** Tell subscribers of `objectType` about an operation (fire and forget, like a VTN). */
   notify(objectType: string, operation: string, object: Obj): void {
     for (const sub of this.store.subscriptions) {
-      if (sub.programID !== undefined && object.programID !== undefined && String(sub.programID) !== String(object.programID)) continue;
+      if (
+        sub.programID !== undefined &&
+        object.programID !== undefined &&
+        String(sub.programID) !== String(object.programID)
+      )
+        continue;
       for (const op of (sub.objectOperations as Array<Obj>) ?? []) {
         if (!(op.objects as string[]).includes(objectType)) continue;
         const url = String(op.callbackUrl);
@@ -167,7 +177,10 @@ export class FixtureVtn {
         this.notifications.push(record);
         fetch(url, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...(op.bearerToken ? { Authorization: `Bearer ${String(op.bearerToken)}` } : {}) },
+          headers: {
+            'Content-Type': 'application/json',
+            ...(op.bearerToken ? { Authorization: `Bearer ${String(op.bearerToken)}` } : {}),
+          },
           body: JSON.stringify({ objectType, operation, object }),
         }).then(
           (r) => (record.status = r.status),
