@@ -55,7 +55,9 @@ export = function (RED: NodeAPI): void {
         retries: Number.isInteger(retries) && retries >= 0 ? retries : 3,
       });
     } catch (err) {
-      problem = new Error(`VTN connection "${config.name || config.baseUrl}": ${(err as Error).message}`);
+      problem = new Error(
+        `${config.name ? `VTN connection "${config.name}": ` : ''}${(err as Error).message}`,
+      );
       this.error(problem.message);
     }
     this.getClient = () => {

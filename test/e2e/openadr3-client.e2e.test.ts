@@ -42,7 +42,7 @@ function flow(
       retries: 1,
       timeoutS: 5,
       configVersion: 1,
-      credentials: { clientId: 'bl_client', clientSecret: 'bl_secret' },
+      credentials: { clientId: 'bl_client', clientSecret: '1001' },
     },
     {
       id: 'conn-ven',
@@ -54,7 +54,7 @@ function flow(
       retries: 1,
       timeoutS: 5,
       configVersion: 1,
-      credentials: { clientId: 'ven_client', clientSecret: 'ven_secret' },
+      credentials: { clientId: 'ven_client', clientSecret: '999' },
     },
     {
       id: 'inject-event',
@@ -139,7 +139,7 @@ describe('e2e: openadr3 publish → VTN → ven timeline → report, in a real N
   it('publishes a day of prices, polls it into a timeline, and reports telemetry against the event', async () => {
     vtn = await startFixtureVtn({
       mode: 'reference',
-      clients: { bl_client: 'bl_secret', ven_client: 'ven_secret' },
+      clients: { bl_client: '1001', ven_client: '999' },
     });
     const event = JSON.parse(
       fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8'),
@@ -206,7 +206,7 @@ describe('e2e: openadr3 publish → VTN → ven timeline → report, in a real N
   });
 
   it('optional push: registers the VEN, subscribes with a webhook, and polls at once on a notification', async () => {
-    vtn = await startFixtureVtn({ clients: { bl_client: 'bl_secret', ven_client: 'ven_secret' } });
+    vtn = await startFixtureVtn({ clients: { bl_client: '1001', ven_client: '999' } });
     const event = JSON.parse(
       fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8'),
     );

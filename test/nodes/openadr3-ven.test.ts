@@ -202,6 +202,16 @@ describe('nodes: openadr3-ven', function () {
     assert.match(lastStatus(second.got).text ?? '', /no VTN connection selected/);
   });
 
+  it('a connection with OAuth2 but no credentials says so instead of polling', async () => {
+    const { ven, got } = await load(flow({}, {}, vtn), {});
+    await waitFor(() => lastStatus(got).fill === 'red', 5000, 'red');
+    assert.match(lastStatus(got).text ?? '', /OAuth2 needs auth.clientId and auth.clientSecret/);
+    const errorsBefore = got.errors.length;
+    ven.receive({ payload: 'poll' });
+    await waitFor(() => got.errors.length > errorsBefore, 3000, 'an error for the input');
+    assert.strictEqual(vtn.log.length, 0, 'nothing was sent to the VTN');
+  });
+
   it('polls a public 3.1.0 price server anonymously', async () => {
     await vtn.stop();
     vtn = await startFixtureVtn({ mode: 'price31' });

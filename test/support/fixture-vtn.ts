@@ -202,7 +202,8 @@ export class FixtureVtn {
         retailerName && { type: 'RETAILER_NAME', values: [retailerName] },
         programType && { type: 'PROGRAM_TYPE', values: [programType] },
       ].filter(Boolean);
-      return { ...rest, attributes };
+      // Objects seeded already in the 3.1.0 shape keep their own attributes.
+      return { ...rest, attributes: [...((obj.attributes as unknown[]) ?? []), ...attributes] };
     }
     return obj;
   }

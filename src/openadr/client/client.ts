@@ -169,7 +169,7 @@ export function createVenClient(options: VenClientOptions): VenClient {
   const apiVersion: ApiVersion = options.apiVersion ?? versionFromUrl(baseUrl) ?? '3.0.1';
   const auth: VenClientAuth = options.auth ?? { type: 'anonymous' };
   if (auth.type === 'oauth2' && (!auth.clientId || !auth.clientSecret)) {
-    throw new Error('auth.clientId and auth.clientSecret are required for OAuth2 client credentials');
+    throw new Error('OAuth2 needs auth.clientId and auth.clientSecret (client credentials)');
   }
   const timeoutMs = options.timeoutMs ?? 10000;
   const retries = options.retries ?? 3;

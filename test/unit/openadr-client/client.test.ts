@@ -254,7 +254,7 @@ describe('createVenClient against a local fixture VTN', () => {
       assert.throws(
         () =>
           createVenClient({ baseUrl: 'http://x', auth: { type: 'oauth2', clientId: '', clientSecret: '' } }),
-        /clientId and auth.clientSecret are required/,
+        /OAuth2 needs auth.clientId and auth.clientSecret/,
       );
       const client = venClient(vtn);
       return assert.rejects(client.getEvents({ limit: 51 }), /limit must be between 0 and 50/);
