@@ -89,6 +89,7 @@ export = function (RED: NodeAPI): void {
 
     let running: Promise<PollResult | undefined> | undefined;
     let lastLogged = '';
+    let warned = new Set<string>();
     let closed = false;
 
     const timelineMsg = (
@@ -195,7 +196,9 @@ export = function (RED: NodeAPI): void {
           if (closed) return result;
           await setUpPush(result);
           lastLogged = '';
-          for (const w of result.timeline.warnings) node.warn(w);
+          // Log each timeline warning once, not on every poll while the same event is on the VTN.
+          for (const w of result.timeline.warnings) if (!warned.has(w)) node.warn(w);
+          warned = new Set(result.timeline.warnings);
           const out1 = result.eventsChanged
             ? {
                 topic: result.program?.programName ?? '',

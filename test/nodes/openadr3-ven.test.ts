@@ -202,6 +202,24 @@ describe('nodes: openadr3-ven', function () {
     assert.match(lastStatus(second.got).text ?? '', /no VTN connection selected/);
   });
 
+  it('logs a timeline warning (a priority tie) once, not on every poll', async () => {
+    const program = vtn.seed('programs', { programName: 'tou' });
+    vtn.seed('events', { ...todayEvent(String(program.id)), eventName: 'a', priority: 1 });
+    const { ven, got } = await load(flow({ pollIntervalS: 3600 }, {}, vtn));
+    const warnings: string[] = [];
+    ven.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
+    await waitFor(() => got.timelines.length === 1, 5000, 'first timeline');
+    // The tie appears only now, so every warning it causes is seen by the listener.
+    vtn.seed('events', { ...todayEvent(String(program.id)), eventName: 'b', priority: 1 });
+    for (let i = 2; i <= 4; i++) {
+      ven.receive({ payload: 'poll' });
+      await waitFor(() => got.timelines.length === i, 5000, `timeline ${i}`);
+    }
+    assert.match(got.timelines[3].warnings[0], /same priority 1/);
+    assert.strictEqual(warnings.filter((w) => /same priority 1/.test(w)).length, 1);
+    assert.match(lastStatus(got).text ?? '', /1 warning\(s\)/);
+  });
+
   it('a connection with OAuth2 but no credentials says so instead of polling', async () => {
     const { ven, got } = await load(flow({}, {}, vtn), {});
     await waitFor(() => lastStatus(got).fill === 'red', 5000, 'red');
