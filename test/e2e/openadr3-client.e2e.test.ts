@@ -255,4 +255,46 @@ describe('e2e: openadr3 publish → VTN → ven timeline → report, in a real N
     await red.deploy([{ id: 'tab-empty', type: 'tab', label: 'empty' }]);
     await waitFor(() => vtn!.store.subscriptions.length === 0, 10000, 'the subscription to be deleted');
   });
+
+  it('examples/openadr3-client.json deploys and works as imported (once pointed at a VTN with credentials)', async () => {
+    vtn = await startFixtureVtn({ mode: 'reference', clients: { bl_client: '1001', ven_client: '999' } });
+    const example = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'examples', 'openadr3-client.json'), 'utf8'),
+    ) as Msg[];
+    const creds: Record<string, Msg> = {
+      'ex-conn-bl': { clientId: 'bl_client', clientSecret: '1001' },
+      'ex-conn-ven': { clientId: 'ven_client', clientSecret: '999' },
+    };
+    // What a user does after importing: point the connections at the VTN and enter credentials.
+    const flows = example.map((n) =>
+      n.type === 'openadr3-vtn-config' ? { ...n, baseUrl: vtn!.url, credentials: creds[n.id] } : n,
+    );
+    red = await startNodeRed();
+    await red.deploy(flows);
+    await red.inject('ex-inject-day');
+    await waitFor(() => vtn!.store.events.length === 1, 15000, 'the example to publish');
+    const stored = vtn.store.events[0] as Msg;
+    assert.strictEqual(
+      stored.intervalPeriod.start,
+      new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString(),
+    );
+    await red.inject('ex-inject-poll');
+    await waitFor(
+      () => vtn!.log.some((r) => r.path === '/events' && r.status === 200 && r.auth),
+      10000,
+      'the VEN to poll',
+    );
+    // The report node learns the event from the VEN's output 1; give that message a moment.
+    await waitFor(
+      async () => {
+        await red!.inject('ex-inject-telemetry');
+        await new Promise((r) => setTimeout(r, 300));
+        return vtn!.store.reports.length > 0;
+      },
+      15000,
+      'a report',
+    );
+    assert.strictEqual((vtn.store.reports[0] as Msg).eventID, stored.id);
+    assert.strictEqual(red.exited(), false);
+  });
 });
