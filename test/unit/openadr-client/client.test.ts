@@ -203,6 +203,34 @@ describe('createVenClient against a local fixture VTN', () => {
       assert.strictEqual(vtn.log.filter((r) => r.method === 'POST' && r.path === '/programs').length, 1);
     });
 
+    it('retries a POST when the connection was refused (it never reached the VTN)', async () => {
+      const waits: number[] = [];
+      const client = venClient(vtn, { retries: 2, sleep: async (ms) => void waits.push(ms) });
+      await client.getPrograms();
+      await vtn.stop();
+      // The first request after the stop meets the pooled keep-alive socket closing
+      // (UND_ERR_SOCKET): a POST there may have reached the server, so it is not retried.
+      await expectError(client.getPrograms(), (e) => assert.strictEqual(e.kind, 'network'));
+      waits.length = 0;
+      await expectError(client.createProgram({ programName: 'x' }), (e) => {
+        assert.strictEqual(e.kind, 'network');
+        assert.match(e.message, /ECONNREFUSED/);
+      });
+      assert.strictEqual(waits.length, 2, 'two retries after the first refusal');
+      // The VTN comes back during the backoff: the retried POST creates the object exactly once.
+      let calls = 0;
+      const reviving = venClient(vtn, {
+        retries: 2,
+        sleep: async () => {
+          if (calls++ === 0) await vtn.start();
+        },
+      });
+      const created = await reviving.createProgram({ programName: 'y' });
+      assert.strictEqual(created.programName, 'y');
+      assert.strictEqual(vtn.log.filter((r) => r.method === 'POST' && r.path === '/programs').length, 1);
+      assert.strictEqual(vtn.store.programs.length, 1);
+    });
+
     it('bad JSON is a parse error that quotes the body', async () => {
       const client = venClient(vtn);
       await client.getPrograms();
