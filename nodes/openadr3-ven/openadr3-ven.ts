@@ -225,13 +225,7 @@ export = function (RED: NodeAPI): void {
           const last = p.lastGood();
           const reachability = err instanceof OpenAdrError && err.retryable;
           if (stale && last) {
-            const since = (() => {
-              try {
-                return vtnConfig(RED, config.vtn).getClient().health().since;
-              } catch {
-                return null;
-              }
-            })();
+            const since = client?.health().since ?? null;
             const text = reachability
               ? `VTN unreachable since ${hhmm(since)} · last timeline kept`
               : `${e.message} · last timeline kept`;
@@ -244,8 +238,10 @@ export = function (RED: NodeAPI): void {
               ]);
             return undefined;
           }
-          if (reachability) status.waiting(`VTN unreachable: ${e.message.replace(/^.*?: /, '')} · retrying`);
-          else status.error(e.message);
+          if (reachability) {
+            const since = client?.health().since ?? null;
+            status.waiting(`VTN unreachable since ${hhmm(since)} · retrying`);
+          } else status.error(e.message);
           throw e;
         } finally {
           running = undefined;

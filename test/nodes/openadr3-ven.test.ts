@@ -158,6 +158,37 @@ describe('nodes: openadr3-ven', function () {
     await waitFor(() => lastStatus(got).fill === 'green', 5000, 'recovery');
   });
 
+  it('VTN down from the start: yellow "retrying", then green once it comes up, with no redeploy', async () => {
+    vtn.seed('programs', { programName: 'tou' });
+    await vtn.stop();
+    const { got } = await load(flow({}, {}, vtn));
+    await waitFor(() => /retrying/.test(lastStatus(got).text ?? ''), 5000, 'retrying status');
+    assert.strictEqual(lastStatus(got).fill, 'yellow');
+    await vtn.start();
+    await waitFor(() => lastStatus(got).fill === 'green', 5000, 'green');
+    assert.strictEqual(got.timelines.length, 1);
+  });
+
+  it('an expired or revoked token is replaced without the node noticing', async () => {
+    vtn.tokenLifetimeS = 1;
+    const program = vtn.seed('programs', { programName: 'tou' });
+    vtn.seed('events', todayEvent(String(program.id)));
+    const { got } = await load(flow({}, {}, vtn));
+    await waitFor(() => lastStatus(got).fill === 'green', 5000, 'green');
+    await waitFor(() => vtn.tokensIssued >= 3, 8000, 'tokens to be renewed');
+    vtn.revokeTokens();
+    const before = vtn.log.length;
+    await waitFor(
+      () => vtn.log.slice(before).some((r) => r.path === '/events' && r.status === 200),
+      5000,
+      'a good poll',
+    );
+    assert.ok(
+      got.statuses.every((st) => st.fill !== 'red'),
+      'never red',
+    );
+  });
+
   it('500s and bad JSON show a status and the node recovers on the next poll', async () => {
     vtn.seed('programs', { programName: 'tou' });
     const { got } = await load(flow({}, {}, vtn));
