@@ -4,7 +4,7 @@
  * every day should stay near 1× per slot (the overlap sweep is linear in slots × overlap depth).
  * Run: npm run bench:openadr-client
  */
-import { eventsToPriceTimeline, OpenAdrEvent } from '../src';
+import { eventsToPriceTimeline, OpenAdrEvent } from '../src/openadr/client';
 
 const DAY = 86400000;
 const start = Date.UTC(2026, 1, 1);

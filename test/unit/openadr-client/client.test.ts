@@ -5,7 +5,7 @@ import {
   OpenAdrError,
   VenClient,
   VenClientOptions,
-} from '../../../src';
+} from '../../../src/openadr/client';
 import { FixtureVtn, startFixtureVtn } from '../../support/fixture-vtn';
 
 const CLIENTS = { ven_client: 'ven_secret', bl_client: 'bl_secret' };

@@ -8,7 +8,7 @@ import {
   normalizeProgram,
   parseDateTime,
   parseDuration,
-} from '../../../src';
+} from '../../../src/openadr/client';
 
 describe('durations, date-times and tolerant normalisation', () => {
   const t0 = Date.parse('2026-01-31T00:00:00Z');

@@ -1,5 +1,11 @@
 import assert from 'assert';
-import { createPricePoller, createVenClient, diffEvents, OpenAdrEvent, selectProgram } from '../../../src';
+import {
+  createPricePoller,
+  createVenClient,
+  diffEvents,
+  OpenAdrEvent,
+  selectProgram,
+} from '../../../src/openadr/client';
 import { FixtureVtn, startFixtureVtn } from '../../support/fixture-vtn';
 
 const ev = (id: string, mod?: string, price = 0.1): OpenAdrEvent => ({

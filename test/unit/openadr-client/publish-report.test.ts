@@ -5,14 +5,14 @@ import {
   createVenClient,
   OpenAdrEvent,
   OpenReportState,
-  packageRoot,
   publishEvent,
   readTelemetry,
   toOperatingState,
   upsertProgram,
   upsertTelemetryReport,
   VenClient,
-} from '../../../src';
+} from '../../../src/openadr/client';
+import { packageRoot } from '../../../src';
 import { FixtureVtn, startFixtureVtn } from '../../support/fixture-vtn';
 
 const sample = (): OpenAdrEvent =>

@@ -1,7 +1,7 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { createPricePoller, createVenClient } from '../../../src';
+import { createPricePoller, createVenClient } from '../../../src/openadr/client';
 import { FixtureMode, FixtureVtn, startFixtureVtn } from '../../support/fixture-vtn';
 
 const dir = path.join(__dirname, '..', '..', 'fixtures', 'openadr');

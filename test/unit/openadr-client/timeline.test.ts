@@ -1,7 +1,8 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { eventsToPriceTimeline, eventSpan, OpenAdrEvent, packageRoot, Program } from '../../../src';
+import { eventsToPriceTimeline, eventSpan, OpenAdrEvent, Program } from '../../../src/openadr/client';
+import { packageRoot } from '../../../src';
 
 const H = 3600000;
 const iso = (ms: number): string => new Date(ms).toISOString();
