@@ -144,3 +144,41 @@ export type {
   ModbusTelemetry,
   CommandResult as ModbusCommandResult,
 } from './modbus';
+// OpenADR 3 VEN / BL client (issue 4). Explicit names, so other areas' exports cannot collide;
+// everything else (durations, normalisers, model types) is in './openadr/client'.
+export {
+  createVenClient,
+  eventsToPriceTimeline,
+  eventSpan,
+  createPricePoller,
+  diffEvents,
+  selectProgram,
+  publishEvent,
+  upsertProgram,
+  ensureProgram,
+  deleteEndedEvents,
+  readTelemetry,
+  buildReport,
+  upsertTelemetryReport,
+  pickEvent,
+  registerVen,
+  ensureEventSubscription,
+  OpenAdrError as OpenAdrClientError,
+} from './openadr/client';
+export type {
+  VenClient,
+  VenClientOptions,
+  VenClientAuth,
+  ClientHealth,
+  PriceSlot,
+  PriceTimeline,
+  TimelineOptions as PriceTimelineOptions,
+  PollResult,
+  PricePoller,
+  EventChanges,
+  PublishOptions,
+  PublishResult,
+  Telemetry,
+  ReportOptions,
+  OpenReportState,
+} from './openadr/client';

@@ -1,0 +1,115 @@
+/**
+ * openadr3-report (VEN): posts water-heater telemetry as an OpenADR 3.0.1 report answering an
+ * event, keeping one open report per event up to date (create, then replace with one more
+ * interval per sample). The event comes from `msg.event`, from an earlier message carrying
+ * events (wire openadr3-ven output 1 here), or from the node's configured event id.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import {
+  OpenAdrEvent,
+  pickEvent,
+  OpenReportState,
+  readTelemetry,
+  upsertTelemetryReport,
+} from '../../src/openadr/client';
+import { migrateConfig } from '../shared/config-version';
+import { handleInput } from '../shared/input';
+import { statusFor } from '../shared/status';
+import { followHealth, rememberOk, vtnConfig } from '../shared/vtn';
+
+interface ReportDef extends NodeDef {
+  vtn: string;
+  clientName: string;
+  resourceName: string;
+  reportName: string;
+  eventID: string;
+  maxIntervals: string | number;
+  configVersion?: number;
+}
+
+type EventRef = Pick<OpenAdrEvent, 'id' | 'programID'> & Partial<OpenAdrEvent>;
+
+function isEventLike(value: unknown): value is OpenAdrEvent {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'programID' in value &&
+    Array.isArray((value as OpenAdrEvent).intervals)
+  );
+}
+
+export = function (RED: NodeAPI): void {
+  function ReportNode(this: Node, def: ReportDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const status = rememberOk(statusFor(node));
+    const config = migrateConfig(def, []);
+    const maxIntervals = Number(config.maxIntervals) > 0 ? Number(config.maxIntervals) : 96;
+    const openReports = new Map<string, OpenReportState>();
+    let currentEvent: EventRef | undefined;
+    let stopHealth: (() => void) | undefined;
+    try {
+      stopHealth = followHealth(vtnConfig(RED, config.vtn).getClient(), status, status.restore);
+    } catch (err) {
+      status.error((err as Error).message);
+    }
+
+    handleInput(node, async (msg, send) => {
+      const client = vtnConfig(RED, config.vtn).getClient();
+      const m = msg as typeof msg & { event?: unknown; eventID?: unknown; programID?: unknown };
+      // Events (e.g. from openadr3-ven output 1): remember which one to answer, send nothing.
+      if (Array.isArray(m.payload) && m.payload.every(isEventLike)) {
+        currentEvent = pickEvent(m.payload as OpenAdrEvent[]);
+        status.ok(
+          currentEvent
+            ? `answering event ${currentEvent.eventName ?? currentEvent.id}`
+            : 'no event to answer',
+        );
+        return;
+      }
+      if (isEventLike(m.payload)) {
+        currentEvent = m.payload;
+        status.ok(`answering event ${currentEvent.eventName ?? currentEvent.id}`);
+        return;
+      }
+      const sample = readTelemetry(m.payload);
+      let event: EventRef | undefined;
+      if (isEventLike(m.event) || (typeof m.event === 'object' && m.event !== null && 'id' in m.event))
+        event = m.event as EventRef;
+      else if (typeof m.eventID === 'string' && typeof m.programID === 'string')
+        event = { id: m.eventID, programID: m.programID };
+      else event = currentEvent;
+      if (!event && config.eventID?.trim()) {
+        const fetched = await client.getEvent(config.eventID.trim());
+        currentEvent = fetched;
+        event = fetched;
+      }
+      if (!event) {
+        throw new Error(
+          'no event to answer: set msg.event, send the events (openadr3-ven output 1) first, or configure an event id',
+        );
+      }
+      if (!config.clientName?.trim())
+        throw new Error('client name is required (the VEN name reported as clientName)');
+      const key = String(event.id);
+      const state = openReports.get(key) ?? { intervals: [] };
+      openReports.set(key, state);
+      const { stored, created } = await upsertTelemetryReport(client, state, sample, event, {
+        clientName: config.clientName.trim(),
+        resourceName: config.resourceName?.trim() || undefined,
+        reportName: config.reportName?.trim() || undefined,
+        maxIntervals,
+      });
+      status.ok(
+        `${created ? 'created' : 'updated'} report · ${state.intervals.length} intervals · ${sample.time.slice(11, 16)}`,
+      );
+      send({ ...msg, payload: stored, created, event });
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      stopHealth?.();
+      done();
+    });
+  }
+  RED.nodes.registerType('openadr3-report', ReportNode as unknown as (this: Node, def: NodeDef) => void);
+};

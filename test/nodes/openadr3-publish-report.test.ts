@@ -1,0 +1,228 @@
+import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import { builtNode, helper, nextMessage, recordStatuses, repoRoot } from '../support/node-helper';
+import { FixtureVtn, startFixtureVtn } from '../support/fixture-vtn';
+import { waitFor } from '../support/node-red-process';
+
+const configNode = builtNode('openadr3-vtn-config');
+const publishNode = builtNode('openadr3-publish');
+const reportNode = builtNode('openadr3-report');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+const sampleEvent = () =>
+  JSON.parse(fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8'));
+type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const telemetry = (time: string, powerW: number | null = 450) => ({
+  time,
+  operatingState: 'RunningNormal',
+  energyTakeWh: 1000,
+  energyStoredWh: 2000,
+  capacityWh: 4000,
+  powerW,
+  customerOverride: false,
+  device: {},
+});
+
+describe('nodes: openadr3-publish and openadr3-report', function () {
+  this.timeout(20000);
+  let vtn: FixtureVtn;
+  beforeEach(async () => {
+    vtn = await startFixtureVtn({ clients: { bl: 'bl_secret', ven: 'ven_secret' } });
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await vtn.stop();
+  });
+
+  const cfg = (id: string) => ({
+    id,
+    type: 'openadr3-vtn-config',
+    baseUrl: vtn.url,
+    authMode: 'oauth2',
+    retries: 0,
+    timeoutS: 2,
+  });
+  const creds = {
+    bl: { clientId: 'bl', clientSecret: 'bl_secret' },
+    venc: { clientId: 'ven', clientSecret: 'ven_secret' },
+  };
+
+  async function loadPublish(extra: Record<string, unknown> = {}) {
+    await helper.load(
+      [configNode, publishNode, catchNode],
+      [
+        cfg('bl'),
+        { id: 'pub', type: 'openadr3-publish', vtn: 'bl', programName: '', wires: [['out']], ...extra },
+        { id: 'out', type: 'helper' },
+        { id: 'catcher', type: 'catch', scope: null, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ],
+      creds,
+    );
+    const pub = helper.getNode('pub');
+    return {
+      pub,
+      out: helper.getNode('out'),
+      caught: helper.getNode('caught'),
+      statuses: recordStatuses(pub),
+    };
+  }
+
+  it('publish: creates the sample program and the event, then replaces the event by eventName', async () => {
+    const { pub, out, statuses } = await loadPublish();
+    let got = nextMessage<Msg>(out);
+    pub.receive({ payload: sampleEvent() });
+    const first = await got;
+    assert.strictEqual(first.action, 'created');
+    assert.strictEqual(first.programCreated, true);
+    assert.strictEqual(first.program.programName, 'etou-dynamic-pricing');
+    assert.strictEqual(first.payload.programID, first.program.id);
+    assert.ok(first.payload.id);
+    assert.match(statuses.at(-1)?.text ?? '', /^created event etou-dyn-2026-02-17$/);
+    got = nextMessage<Msg>(out);
+    pub.receive({ payload: sampleEvent() });
+    const second = await got;
+    assert.strictEqual(second.action, 'replaced');
+    assert.strictEqual(second.payload.id, first.payload.id);
+    assert.strictEqual(vtn.store.events.length, 1);
+    assert.strictEqual(vtn.store.programs.length, 1);
+  });
+
+  it('publish: a program payload is created or replaced by programName', async () => {
+    const { pub, out } = await loadPublish();
+    let got = nextMessage<Msg>(out);
+    pub.receive({ payload: { programName: 'cpp', programLongName: 'Critical peak' } });
+    assert.strictEqual((await got).action, 'created');
+    got = nextMessage<Msg>(out);
+    pub.receive({ payload: { programName: 'cpp', programLongName: 'Critical peak pricing' } });
+    const second = await got;
+    assert.strictEqual(second.action, 'replaced');
+    assert.strictEqual(vtn.store.programs[0].programLongName, 'Critical peak pricing');
+  });
+
+  it('publish: bad input and a VTN that is down give clear errors; the node keeps working', async () => {
+    const { pub, out, caught, statuses } = await loadPublish({ programName: 'tou' });
+    let err = nextMessage<Msg>(caught);
+    pub.receive({ payload: 42 });
+    assert.match((await err).error.message, /msg.payload must be an OpenADR event/);
+    err = nextMessage<Msg>(caught);
+    pub.receive({ payload: { hello: 'world' } });
+    assert.match((await err).error.message, /neither an event .* nor a program/);
+    await vtn.stop();
+    err = nextMessage<Msg>(caught);
+    pub.receive({ payload: sampleEvent() });
+    assert.match((await err).error.message, /cannot reach the VTN/);
+    await waitFor(
+      () => statuses.some((s) => s.fill === 'yellow' && /VTN unreachable since/.test(s.text ?? '')),
+      3000,
+      'yellow',
+    );
+    await vtn.start();
+    const ok = nextMessage<Msg>(out);
+    pub.receive({ payload: sampleEvent() });
+    assert.strictEqual((await ok).program.programName, 'tou');
+    assert.strictEqual(statuses.at(-1)?.fill, 'green');
+    const greenText = statuses.at(-1)?.text;
+    // The status follows the shared connection: another user of it sees the VTN go down and
+    // come back, and this node's status goes yellow and back to its last green text.
+    const shared = (
+      helper.getNode('bl') as unknown as { getClient(): { getPrograms(): Promise<unknown> } }
+    ).getClient();
+    await vtn.stop();
+    await assert.rejects(shared.getPrograms());
+    await waitFor(() => statuses.at(-1)?.fill === 'yellow', 3000, 'yellow');
+    await vtn.start();
+    await shared.getPrograms();
+    await waitFor(() => statuses.at(-1)?.fill === 'green', 3000, 'green');
+    assert.deepStrictEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: greenText });
+  });
+
+  async function loadReport() {
+    await helper.load(
+      [configNode, reportNode, catchNode],
+      [
+        cfg('venc'),
+        {
+          id: 'rep',
+          type: 'openadr3-report',
+          vtn: 'venc',
+          clientName: 'hpwh-1',
+          resourceName: 'tank',
+          maxIntervals: 96,
+          wires: [['out']],
+        },
+        { id: 'out', type: 'helper' },
+        { id: 'catcher', type: 'catch', scope: null, wires: [['caught']] },
+        { id: 'caught', type: 'helper' },
+      ],
+      creds,
+    );
+    const rep = helper.getNode('rep');
+    return {
+      rep,
+      out: helper.getNode('out'),
+      caught: helper.getNode('caught'),
+      statuses: recordStatuses(rep),
+    };
+  }
+
+  it('report: remembers the events it is sent, then creates and updates one report per event', async () => {
+    const program = vtn.seed('programs', { programName: 'tou' });
+    const start = new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString();
+    const current = vtn.seed('events', {
+      ...sampleEvent(),
+      programID: program.id,
+      intervalPeriod: { start, duration: 'PT1H' },
+    });
+    const old = vtn.seed('events', { ...sampleEvent(), eventName: 'old', programID: program.id });
+    const { rep, out, statuses } = await loadReport();
+    rep.receive({ payload: [old, current] }); // like openadr3-ven output 1
+    await waitFor(
+      () => /answering event etou-dyn-2026-02-17/.test(statuses.at(-1)?.text ?? ''),
+      3000,
+      'answering status',
+    );
+    let got = nextMessage<Msg>(out);
+    rep.receive({ payload: telemetry('2026-02-17T19:00:00Z') });
+    const first = await got;
+    assert.strictEqual(first.created, true);
+    assert.strictEqual(first.payload.eventID, current.id);
+    assert.strictEqual(first.payload.programID, program.id);
+    assert.strictEqual(first.payload.clientName, 'hpwh-1');
+    assert.strictEqual(first.payload.resources[0].resourceName, 'tank');
+    got = nextMessage<Msg>(out);
+    rep.receive({ payload: telemetry('2026-02-17T19:05:00Z', 0) });
+    const second = await got;
+    assert.strictEqual(second.created, false);
+    assert.strictEqual(second.payload.id, first.payload.id);
+    assert.strictEqual(vtn.store.reports.length, 1);
+    assert.strictEqual(second.payload.resources[0].intervals.length, 2);
+    await waitFor(
+      () => /updated report · 2 intervals/.test(statuses.at(-1)?.text ?? ''),
+      3000,
+      'updated status',
+    );
+    // msg.event overrides the remembered one.
+    got = nextMessage<Msg>(out);
+    rep.receive({ payload: telemetry('2026-02-17T19:10:00Z'), event: old });
+    assert.strictEqual((await got).payload.eventID, old.id);
+    assert.strictEqual(vtn.store.reports.length, 2);
+  });
+
+  it('report: bad telemetry and no event give errors that name the problem', async () => {
+    const { rep, caught } = await loadReport();
+    let err = nextMessage<Msg>(caught);
+    rep.receive({ payload: telemetry('2026-02-17T19:00:00Z') });
+    assert.match((await err).error.message, /no event to answer/);
+    err = nextMessage<Msg>(caught);
+    rep.receive({
+      payload: { ...telemetry('2026-02-17T19:00:00Z'), powerW: 'lots' },
+      eventID: 'e',
+      programID: 'p',
+    });
+    assert.match((await err).error.message, /msg.payload.powerW must be a number or null/);
+  });
+});
