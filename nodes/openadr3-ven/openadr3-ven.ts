@@ -15,6 +15,7 @@ import {
   PollResult,
   PriceTimeline,
   PricePoller,
+  ProgramNotFoundError,
   registerVen,
   VenClient,
 } from '../../src/openadr/client';
@@ -217,6 +218,18 @@ export = function (RED: NodeAPI): void {
         } catch (err) {
           if (closed) return undefined;
           const e = err as Error;
+          // A program that is not there yet (its publisher is starting up) is a wait, not a failure,
+          // for scheduled polls; a poll asked for by a message still reports it to the flow.
+          if (e instanceof ProgramNotFoundError && !trigger && !p.lastGood()) {
+            if (e.message !== lastLogged) {
+              lastLogged = e.message;
+              node.warn(`waiting: ${e.message}`);
+            }
+            status.waiting(
+              `waiting for program "${config.programName?.trim() || config.programID?.trim()}" on the VTN`,
+            );
+            return undefined;
+          }
           if (e.message !== lastLogged) {
             lastLogged = e.message;
             node.error(`poll failed: ${e.message}`);

@@ -7,7 +7,7 @@ import { freePort } from '../support/ports';
 import { repoRoot, waitFor } from '../support/node-red-process';
 
 describe('e2e: npm start (the demo runner)', function () {
-  this.timeout(60000);
+  this.timeout(150000);
   let child: ChildProcess | undefined;
   let userDir: string;
 
@@ -20,10 +20,20 @@ describe('e2e: npm start (the demo runner)', function () {
     fs.rmSync(userDir, { recursive: true, force: true });
   });
 
-  it('starts Node-RED with this pack loaded from the checkout and the demo flow deployed', async () => {
+  it('starts Node-RED with the pack and the demo; prices reach the simulated heater and reports reach the VTN', async () => {
     const port = await freePort();
+    const vtnPort = await freePort();
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-'));
-    child = spawn(process.execPath, ['scripts/start.js', '--port', String(port), '--user-dir', userDir], {
+    const args = [
+      'scripts/start.js',
+      '--port',
+      String(port),
+      '--vtn-port',
+      String(vtnPort),
+      '--user-dir',
+      userDir,
+    ];
+    child = spawn(process.execPath, args, {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -51,6 +61,61 @@ describe('e2e: npm start (the demo runner)', function () {
     assert.ok(ours.length > 0, 'the pack is loaded');
     for (const set of ours)
       assert.ok(set.enabled && !set.err, `node set loaded without error: ${JSON.stringify(set)}`);
+
+    // The pipeline: program and event on the VTN, a schedule, a command acked by the heater, a report.
+    const vtn = `http://127.0.0.1:${vtnPort}/openadr3/3.0.1`;
+    const tokenRes = await fetch(`${vtn}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=bl_client&client_secret=1001',
+    });
+    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+    const get = async (p: string) =>
+      (await (await fetch(`${vtn}${p}`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<
+        Record<string, unknown>
+      >;
+    const programs = await waitFor(
+      async () => {
+        const list = await get('/programs');
+        return list.length ? list : undefined;
+      },
+      30000,
+      'the pricing program on the VTN',
+    );
+    assert.strictEqual(programs[0].programName, 'etou-dynamic-pricing');
+    const events = await waitFor(
+      async () => {
+        const list = await get(`/events?programID=${programs[0].id}`);
+        return list.length ? list : undefined;
+      },
+      30000,
+      'the price event on the VTN',
+    );
+    assert.ok((events[0].intervals as unknown[]).length >= 13);
+
+    const state = await waitFor(
+      async () => {
+        const s = (await (await fetch(`http://127.0.0.1:${port}/demo/state`)).json()) as {
+          commands: Array<{ outcome?: string; command?: string }>;
+        };
+        return s.commands.some((c) => c.outcome === 'acked') ? s : undefined;
+      },
+      45000,
+      'a command acked by the simulated heater',
+    );
+    assert.ok(state.commands.some((c) => c.command));
+    const svg = await fetch(`http://127.0.0.1:${port}/hpwh/schedule.svg`);
+    assert.strictEqual(svg.status, 200, 'the schedule picture is served');
+
+    const reports = await waitFor(
+      async () => {
+        const list = await get('/reports');
+        return list.length ? list : undefined;
+      },
+      45000,
+      'a telemetry report on the VTN',
+    );
+    assert.strictEqual(reports[0].clientName, 'demo-hpwh');
     assert.doesNotMatch(out, /\[error\]/);
   });
 });

@@ -221,12 +221,22 @@ describe('nodes: openadr3-ven', function () {
     await waitFor(() => lastStatus(got).fill === 'green', 5000, 'green after the fix');
   });
 
-  it('unknown program and missing connection give red statuses that say what is wrong', async () => {
+  it('waits (yellow) for a program not yet published, says so, and picks it up when it appears', async () => {
     vtn.seed('programs', { programName: 'other' });
-    const { got } = await load(flow({ programName: 'tou' }, {}, vtn));
-    await waitFor(() => lastStatus(got).fill === 'red', 5000, 'red');
-    assert.match(lastStatus(got).text ?? '', /program "tou" not found on the VTN/);
-    await helper.unload();
+    const { ven, got } = await load(flow({ programName: 'tou', pollIntervalS: 1 }, {}, vtn));
+    await waitFor(() => lastStatus(got).fill === 'yellow', 5000, 'yellow');
+    assert.match(lastStatus(got).text ?? '', /waiting for program "tou" on the VTN/);
+    // A poll asked for by a message still reports the problem to the flow.
+    const errorsBefore = got.errors.length;
+    ven.receive({ payload: 'poll' });
+    await waitFor(() => got.errors.length > errorsBefore, 5000, 'an error for the input');
+    assert.strictEqual(lastStatus(got).fill, 'red');
+    const program = vtn.seed('programs', { programName: 'tou' });
+    vtn.seed('events', todayEvent(String(program.id)));
+    await waitFor(() => lastStatus(got).fill === 'green', 5000, 'green once the program is there');
+  });
+
+  it('a missing connection gives a red status that says what is wrong', async () => {
     const f = flow({ vtn: '' }, {}, vtn);
     const second = await load(f);
     await waitFor(() => lastStatus(second.got).fill === 'red', 5000, 'red');

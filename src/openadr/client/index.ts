@@ -12,7 +12,7 @@ export { OpenAdrError } from './errors';
 export type { OpenAdrErrorKind } from './errors';
 export { eventsToPriceTimeline, eventSpan } from './timeline';
 export type { PriceSlot, PriceTimeline, TimelineOptions } from './timeline';
-export { createPricePoller, diffEvents, selectProgram } from './poller';
+export { createPricePoller, diffEvents, selectProgram, ProgramNotFoundError } from './poller';
 export type { EventChanges, PollResult, PricePoller, PricePollerOptions } from './poller';
 export { normalizeEvent, normalizeProgram, normalizeReport } from './normalize';
 export {

@@ -63,6 +63,14 @@ export function diffEvents(previous: OpenAdrEvent[], current: OpenAdrEvent[]): E
   return changes;
 }
 
+/**
+ * The configured program is not (yet) on the VTN: usual while a publisher is starting up, so the
+ * VEN waits for it rather than treating it as a failure.
+ */
+export class ProgramNotFoundError extends Error {
+  override name = 'ProgramNotFoundError';
+}
+
 export function selectProgram(
   programs: Program[],
   by: { programName?: string; programID?: string },
@@ -74,7 +82,7 @@ export function selectProgram(
   if (!found) {
     const names = programs.map((p) => p.programName).filter(Boolean);
     const wanted = by.programID ? `id "${by.programID}"` : `"${by.programName}"`;
-    throw new Error(
+    throw new ProgramNotFoundError(
       `program ${wanted} not found on the VTN (it has ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'no programs'})`,
     );
   }
