@@ -25,6 +25,8 @@ export interface ChartSchedule {
   savings?: number | { amount?: number; dollars?: number; percent?: number };
   converged?: boolean;
   algorithm?: string;
+  /** Tank energy at the start of the first interval, kWh. */
+  initialSoc?: number;
 }
 
 export interface ChartOptions {
@@ -140,12 +142,11 @@ export function renderScheduleSvg(schedule: ChartSchedule, options: ChartOptions
   const xOf = (i: number) => x0 + i * step;
 
   const prices = intervals.map((iv) => iv.price);
-  const pricePanel: Panel = {
-    top: TOP,
-    height: PANEL_HEIGHT,
-    min: Math.min(0, ...prices),
-    max: Math.max(...prices),
-  };
+  // Prices vary by cents: scale the panel to their range (with a margin) so the shape shows.
+  const lo = Math.min(...prices);
+  const hi = Math.max(...prices);
+  const margin = (hi - lo) * 0.15 || Math.abs(hi) * 0.1 || 0.01;
+  const pricePanel: Panel = { top: TOP, height: PANEL_HEIGHT, min: lo - margin, max: hi + margin };
   const outputs = intervals.map((iv) => iv.control);
   const outputPanel: Panel = {
     top: pricePanel.top + PANEL_HEIGHT + GAP,
@@ -157,8 +158,8 @@ export function renderScheduleSvg(schedule: ChartSchedule, options: ChartOptions
   const tankPanel: Panel = {
     top: outputPanel.top + PANEL_HEIGHT + GAP,
     height: PANEL_HEIGHT,
-    min: Math.min(0, options.minStorage ?? 0, ...socs),
-    max: Math.max(options.maxStorage ?? 0, ...socs, 0.001),
+    min: Math.min(0, options.minStorage ?? 0, ...socs, schedule.initialSoc ?? 0),
+    max: Math.max(options.maxStorage ?? 0, ...socs, schedule.initialSoc ?? 0, 0.001),
   };
   const signalTop = tankPanel.top + PANEL_HEIGHT + GAP;
   const axisTop = signalTop + SIGNAL_HEIGHT + 16;
@@ -193,9 +194,19 @@ export function renderScheduleSvg(schedule: ChartSchedule, options: ChartOptions
 
   // Tank energy: a line through the end-of-interval values, with the limits dashed.
   body.push(axis(tankPanel, 'Tank energy', 'kWh', x0, x1));
-  const tankPath = intervals
-    .map((iv, i) => `${i === 0 ? 'M' : 'L'}${xOf(i + 1).toFixed(1)},${yOf(tankPanel, iv.soc).toFixed(1)}`)
-    .join('');
+  // Tank energy at each boundary: the schedule's starting level (when given), then each interval's end.
+  const start =
+    typeof schedule.initialSoc === 'number' && Number.isFinite(schedule.initialSoc)
+      ? `M${xOf(0).toFixed(1)},${yOf(tankPanel, schedule.initialSoc).toFixed(1)}`
+      : '';
+  const tankPath =
+    start +
+    intervals
+      .map(
+        (iv, i) =>
+          `${i === 0 && !start ? 'M' : 'L'}${xOf(i + 1).toFixed(1)},${yOf(tankPanel, iv.soc).toFixed(1)}`,
+      )
+      .join('');
   body.push(`<path id="tank-line" d="${tankPath}" fill="none" stroke="#6a1b9a" stroke-width="2"/>`);
   for (const [name, value] of [
     ['min', options.minStorage],
