@@ -15,6 +15,7 @@ import { VtnError } from './problem';
 import {
   type NewOutboxEntry,
   type ObjectType,
+  ReferenceViolation,
   type StoredObject,
   UniqueViolation,
   type VtnStore,
@@ -75,6 +76,14 @@ export class VtnService extends EventEmitter {
   private readonly properties = new Map<string, string[]>();
   /** Bumped on every committed change: lets readers cache what they built from the store. */
   version = 0;
+
+  /**
+   * The version readers cache against. A shared store (other processes write to it too) keeps
+   * its own counter, so a page built here is not served after another instance's change.
+   */
+  currentVersion(): number | Promise<number> {
+    return this.store.shared && this.store.changeVersion ? this.store.changeVersion() : this.version;
+  }
 
   constructor(
     readonly store: VtnStore,
@@ -350,6 +359,7 @@ export class VtnService extends EventEmitter {
         const what = KIND_BY_TYPE[err.type];
         throw new VtnError(409, `${what.nameField}: a ${what.schema} named ${err.objectName} already exists`);
       }
+      if (err instanceof ReferenceViolation) throw new VtnError(409, `${err.field}: ${err.message}`);
       throw err;
     }
     this.version++;

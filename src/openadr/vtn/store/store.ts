@@ -69,6 +69,17 @@ export class UniqueViolation extends Error {
   }
 }
 
+/** A write that would leave a dangling reference (another instance deleted the parent, or added a child). */
+export class ReferenceViolation extends Error {
+  constructor(
+    /** The field at fault: programID, eventID or venID. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface DeliverySummary {
   pending: number;
   delivered: number;
@@ -78,6 +89,13 @@ export interface DeliverySummary {
 
 export interface VtnStore {
   readonly kind: string;
+  /**
+   * True when other VTN processes write to the same store (PostgreSQL): in-process caches must
+   * then check `changeVersion()` instead of trusting a counter only this process bumps.
+   */
+  readonly shared?: boolean;
+  /** A counter every committed change bumps, kept by the store itself (shared stores only). */
+  changeVersion?(): Promise<number>;
   get(type: ObjectType, id: string): Promise<StoredObject | undefined>;
   /** In creation order (stable, so pages never overlap). */
   list(query: ListQuery): Promise<StoredObject[]>;
@@ -88,7 +106,11 @@ export interface VtnStore {
   getSetting(key: string): Promise<string | undefined>;
   /** Set only if absent; returns the value now stored (so two starts agree on one secret). */
   initSetting(key: string, value: string): Promise<string>;
-  dueNotifications(now: number, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Pending rows whose time has come. A shared store also claims them (for `claimMs`), so another
+   * instance polling the same outbox does not deliver them too.
+   */
+  dueNotifications(now: number, limit: number, claimMs?: number): Promise<OutboxEntry[]>;
   markDelivered(id: number): Promise<void>;
   markFailed(id: number, error: string, nextAttemptAt: number, dead: boolean): Promise<void>;
   deliverySummary(subscriptionID?: string): Promise<DeliverySummary>;
