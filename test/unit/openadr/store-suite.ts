@@ -3,7 +3,7 @@
  * SQLite and PostgreSQL): the behaviour the VTN relies on, checked through the interface only.
  */
 import assert from 'assert';
-import type { StoredObject, VtnStore } from '../../../src';
+import type { StoredObject, VtnStore } from '../../../src/openadr/vtn';
 import { UniqueViolation } from '../../../src/openadr/vtn/store/store';
 
 export interface StoreUnderTest {
