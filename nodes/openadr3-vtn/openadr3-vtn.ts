@@ -143,6 +143,7 @@ export = function (RED: NodeAPI) {
             topic: change.objectType,
             operation: OPERATION_WORD[change.operation],
             payload: change.object,
+            ...(change.remote ? { remote: true } : {}),
           } as unknown as NodeMessageInFlow);
         },
         onDelivery: (e) => {

@@ -258,8 +258,9 @@ describe('nodes: openadr3-vtn', () => {
             port: port2,
             host: '127.0.0.1',
             storeType: 'postgres',
-            wires: [],
+            wires: [['out2']],
           },
+          { id: 'out2', type: 'helper' },
         ],
         { vtn1: { pgUrl: db.url }, vtn2: { pgUrl: db.url } },
       );
@@ -273,6 +274,12 @@ describe('nodes: openadr3-vtn', () => {
         15000,
       );
       const bl = await token(base, 'bl_client', '1001');
+      const heardOn2 = nextMessage<{
+        topic: string;
+        operation: string;
+        remote?: boolean;
+        payload: { programName: string };
+      }>(helper.getNode('out2') as TestNode);
       const r = await fetch(`${base}/programs`, {
         method: 'POST',
         headers: { authorization: `Bearer ${bl}`, 'content-type': 'application/json' },
@@ -284,6 +291,11 @@ describe('nodes: openadr3-vtn', () => {
         headers: { authorization: `Bearer ${bl}` },
       });
       assert.strictEqual(list.status, 200);
+      const msg2 = await heardOn2;
+      assert.deepStrictEqual(
+        [msg2.topic, msg2.operation, msg2.remote, msg2.payload.programName],
+        ['PROGRAM', 'create', true, 'in-postgres'],
+      );
       assert.deepStrictEqual(
         ((await list.json()) as Array<{ programName: string }>).map((p) => p.programName),
         ['in-postgres'],

@@ -75,6 +75,16 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
   service.on('notify', () => notifier.kick());
   if (options.onChange) service.on('change', options.onChange);
   notifier.start();
+  // Changes other instances commit to a shared store come out here too (PostgreSQL LISTEN/NOTIFY).
+  const unwatch = store.watchChanges?.((events) => {
+    for (const e of events) {
+      // Not ours: an origin is only meaningful where it was set (two Node-RED instances running
+      // the same flow have nodes with the same id).
+      const { origin: _origin, ...change } = e as unknown as Change;
+      service.emit('change', { ...change, remote: true });
+    }
+    notifier.kick(); // their notifications may be ours to deliver
+  });
 
   const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '') || '';
   const app = express();
@@ -151,6 +161,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
           }, 1000).unref();
         });
       }
+      await unwatch?.();
       await notifier.stop();
       await store.close();
     },

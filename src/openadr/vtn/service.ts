@@ -30,6 +30,8 @@ export interface Change {
   object: Record<string, unknown>;
   /** Set on the object a caller changed directly (not on cascaded children) when it passed an origin. */
   origin?: string;
+  /** True when another VTN instance on the same (shared) store made the change. */
+  remote?: boolean;
 }
 
 export interface ServiceOptions {
@@ -353,7 +355,12 @@ export class VtnService extends EventEmitter {
       ...(origin !== undefined && o === primary ? { origin } : {}),
     }));
     try {
-      await this.store.apply({ put, remove: removed.map((r) => ({ type: r.type, id: r.id })), notify });
+      await this.store.apply({
+        put,
+        remove: removed.map((r) => ({ type: r.type, id: r.id })),
+        notify,
+        ...(this.store.watchChanges ? { events: changes as unknown as Json[] } : {}),
+      });
     } catch (err) {
       if (err instanceof UniqueViolation) {
         const what = KIND_BY_TYPE[err.type];

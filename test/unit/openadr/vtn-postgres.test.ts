@@ -4,6 +4,7 @@ import http from 'http';
 import { freePort } from '../../support/ports';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../../support/postgres';
 import { startTestVtn, type TestVtn } from '../../support/vtn-client';
+import type { Change, VtnOptions } from '../../../src/openadr/vtn';
 
 async function until(what: string, test: () => boolean | Promise<boolean>, ms = 10000): Promise<void> {
   const end = Date.now() + ms;
@@ -18,8 +19,8 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
   this.timeout(30000);
   let db: TestDatabase | undefined;
   const vtns: TestVtn[] = [];
-  const start = async (webhookPollMs = 1000): Promise<TestVtn> => {
-    const v = await startTestVtn({ store: db!.url, webhooks: { pollMs: webhookPollMs } });
+  const start = async (webhookPollMs = 1000, more: VtnOptions = {}): Promise<TestVtn> => {
+    const v = await startTestVtn({ store: db!.url, webhooks: { pollMs: webhookPollMs }, ...more });
     vtns.push(v);
     return v;
   };
@@ -153,6 +154,40 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+
+  it('sends every change, from whichever instance, to the change output of every instance once, in order', async () => {
+    const heard: Record<'a' | 'b' | 'c', Change[]> = { a: [], b: [], c: [] };
+    const a = await start(1000, { onChange: (c) => heard.a.push(c) });
+    const b = await start(1000, { onChange: (c) => heard.b.push(c) });
+    const c = await start(1000, { onChange: (ch) => heard.c.push(ch) });
+    const ta = await a.token('bl_client', '1001');
+    const tb = await b.token('bl_client', '1001');
+    const p = await a.call('POST', '/programs', ta, { programName: 'heard' });
+    assert.strictEqual(
+      (await b.call('PUT', `/programs/${p.body.id}`, tb, { programName: 'heard-2' })).status,
+      200,
+    );
+    assert.strictEqual((await c.call('DELETE', `/programs/${p.body.id}`, ta)).status, 200);
+    const summary = (cs: Change[]) =>
+      cs.map((ch) => `${ch.operation} ${String(ch.object.programName)}${ch.remote ? ' (remote)' : ''}`);
+    await until('three changes everywhere', () => Object.values(heard).every((cs) => cs.length >= 3));
+    await new Promise((r) => setTimeout(r, 300)); // room for a duplicate to show up
+    assert.deepStrictEqual(summary(heard.a), [
+      'POST heard',
+      'PUT heard-2 (remote)',
+      'DELETE heard-2 (remote)',
+    ]);
+    assert.deepStrictEqual(summary(heard.b), [
+      'POST heard (remote)',
+      'PUT heard-2',
+      'DELETE heard-2 (remote)',
+    ]);
+    assert.deepStrictEqual(summary(heard.c), [
+      'POST heard (remote)',
+      'PUT heard-2 (remote)',
+      'DELETE heard-2',
+    ]);
   });
 
   it('answers 409 naming programID when the program was deleted by another instance (foreign key)', async () => {

@@ -74,7 +74,7 @@ describe('PostgresStore: schema, constraints, claims', function () {
     await client.end();
     assert.deepStrictEqual(
       tables.rows.map((r) => r.table_name),
-      ['objects', 'outbox', 'settings', 'vtn_changes', 'vtn_migrations'],
+      ['change_log', 'objects', 'outbox', 'settings', 'vtn_changes', 'vtn_migrations'],
     );
   });
 

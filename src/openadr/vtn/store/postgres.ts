@@ -10,6 +10,7 @@
  * - the schema is created and migrated by the VTN itself (`vtn_migrations`), under an advisory
  *   lock so instances starting together migrate once.
  */
+import crypto from 'crypto';
 import pg from 'pg';
 import {
   type ChangeSet,
@@ -87,7 +88,25 @@ INSERT INTO vtn_changes (id, version) VALUES (1, 0);
 ALTER TABLE outbox ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
 `,
   },
+  {
+    version: 3,
+    name: 'change log for LISTEN/NOTIFY between instances',
+    sql: `
+-- keyed by the change counter, which writers bump under one row lock: keys are in commit order
+CREATE TABLE change_log (
+  version BIGINT PRIMARY KEY,
+  instance TEXT NOT NULL,
+  events TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
+
+/** The NOTIFY channel; the payload is the change version, the events are in change_log. */
+const CHANNEL = 'vtn_changes';
+/** How long other instances can catch up on missed changes (e.g. across a listener reconnect). */
+const CHANGE_LOG_KEEP = '1 hour';
 
 /** Any number will do as long as it is this application's own (pg_advisory_xact_lock key). */
 const MIGRATION_LOCK = 0x0ad3_0301;
@@ -184,8 +203,14 @@ export class PostgresStore implements VtnStore {
   readonly shared = true;
   private readonly pool: pg.Pool;
   private closed = false;
+  /** Tells this process's change_log rows from other instances'. */
+  private readonly instance = crypto.randomUUID();
+  private readonly url: string;
+  private readonly onError: (err: Error) => void;
 
   private constructor(url: string, options: PostgresStoreOptions) {
+    this.url = url;
+    this.onError = options.onError ?? (() => {});
     this.kind = `postgres:${redactUrl(url)}`;
     this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     // An idle client losing its connection (database restart) must not crash the process.
@@ -327,10 +352,19 @@ export class PostgresStore implements VtnStore {
         );
       }
       // Last, so the one-row lock every writer takes is held only for the commit.
-      await client.query({
+      const bumped = await client.query<{ version: string }>({
         name: 'vtn_bump',
-        text: 'UPDATE vtn_changes SET version = version + 1 WHERE id = 1',
+        text: 'UPDATE vtn_changes SET version = version + 1 WHERE id = 1 RETURNING version',
       });
+      if (change.events?.length) {
+        const version = bumped.rows[0].version;
+        await client.query('INSERT INTO change_log (version, instance, events) VALUES ($1, $2, $3)', [
+          version,
+          this.instance,
+          JSON.stringify(change.events),
+        ]);
+        await client.query('SELECT pg_notify($1, $2)', [CHANNEL, version]); // sent on commit
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -433,6 +467,97 @@ export class PostgresStore implements VtnStore {
       before,
     ]);
     return r.rowCount ?? 0;
+  }
+
+  /**
+   * LISTEN on a connection of its own; each NOTIFY (or a reconnect) reads change_log from the last
+   * version seen, so changes are heard in commit order and none is lost to a dropped connection
+   * (within CHANGE_LOG_KEEP). This instance's own changes are skipped: it emitted them itself.
+   */
+  watchChanges(listener: (events: Array<Record<string, unknown>>) => void): () => Promise<void> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let last: number | undefined;
+    let reading = false;
+    let again = false;
+    let retry: NodeJS.Timeout | undefined;
+    let lastPrune = 0;
+
+    const catchUp = async (): Promise<void> => {
+      if (reading) {
+        again = true;
+        return;
+      }
+      reading = true;
+      try {
+        do {
+          again = false;
+          if (last === undefined) {
+            last = await this.changeVersion();
+            continue;
+          }
+          const r = await this.pool.query<{ version: string; instance: string; events: string }>(
+            'SELECT version, instance, events FROM change_log WHERE version > $1 ORDER BY version LIMIT 1000',
+            [last],
+          );
+          for (const row of r.rows) {
+            last = Number(row.version);
+            if (row.instance !== this.instance && !stopped)
+              listener(JSON.parse(row.events) as Array<Record<string, unknown>>);
+          }
+          if (r.rows.length === 1000) again = true;
+        } while (again && !stopped);
+        if (Date.now() - lastPrune > 60_000) {
+          lastPrune = Date.now();
+          await this.pool.query(
+            `DELETE FROM change_log WHERE created_at < now() - interval '${CHANGE_LOG_KEEP}'`,
+          );
+        }
+      } catch (err) {
+        if (!stopped) this.onError(err as Error);
+      } finally {
+        reading = false;
+      }
+    };
+
+    const connect = async (delayMs: number): Promise<void> => {
+      if (stopped) return;
+      const c = new pg.Client({ connectionString: this.url });
+      client = c;
+      const reconnect = (err?: Error): void => {
+        if (stopped || client !== c) return;
+        client = undefined;
+        if (err) this.onError(err);
+        c.end().catch(() => undefined);
+        const next = Math.min(30_000, Math.max(500, delayMs * 2));
+        retry = setTimeout(() => void connect(next), next);
+        retry.unref();
+      };
+      c.on('error', reconnect);
+      c.on('end', () => reconnect());
+      c.on('notification', () => void catchUp());
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${CHANNEL}`);
+        await catchUp(); // anything committed while we were not listening
+      } catch (err) {
+        reconnect(err as Error);
+      }
+    };
+
+    const ready = (async () => {
+      await catchUp(); // start from now: earlier changes are not news
+      await connect(500);
+    })();
+
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      await ready.catch(() => undefined);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {

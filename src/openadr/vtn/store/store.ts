@@ -58,6 +58,8 @@ export interface ChangeSet {
   put?: StoredObject[];
   remove?: Array<{ type: ObjectType; id: string }>;
   notify?: NewOutboxEntry[];
+  /** What happened, for the other instances of a shared store (their node outputs). */
+  events?: Array<Record<string, unknown>>;
 }
 
 export class UniqueViolation extends Error {
@@ -96,6 +98,11 @@ export interface VtnStore {
   readonly shared?: boolean;
   /** A counter every committed change bumps, kept by the store itself (shared stores only). */
   changeVersion?(): Promise<number>;
+  /**
+   * Hear the `events` of changes committed by other instances (shared stores), in commit order.
+   * Returns a function that stops listening.
+   */
+  watchChanges?(listener: (events: Array<Record<string, unknown>>) => void): () => Promise<void>;
   get(type: ObjectType, id: string): Promise<StoredObject | undefined>;
   /** In creation order (stable, so pages never overlap). */
   list(query: ListQuery): Promise<StoredObject[]>;
