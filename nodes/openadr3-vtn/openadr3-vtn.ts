@@ -104,18 +104,32 @@ export = function (RED: NodeAPI) {
       usesDemoSecrets(clients) && !(host === 'localhost' || host === '::1' || host.startsWith('127.'));
     let boundPort = port;
 
+    let healthTimer: NodeJS.Timeout | undefined;
+    let lastStoreError = '';
     const showStatus = (): void => {
       if (!vtn || closing) return;
       const v = vtn;
-      guardTask(node, async () => {
-        const c = await v.service.counts();
-        const d = await v.store.deliverySummary();
+      const storeDown = (err: Error): void => {
         if (closing) return;
-        const text = `listening :${boundPort}${storeLabel} · ${plural(c.PROGRAM, 'program')} · ${plural(c.EVENT, 'event')} · ${c.VEN} VEN${c.VEN === 1 ? '' : 's'}`;
-        if (demoOnNetwork) node.status(statusShape.waiting(`demo secrets on ${host}! ${text}`));
-        else if (d.dead > 0) node.status(statusShape.waiting(`${plural(d.dead, 'dead webhook')} · ${text}`));
-        else node.status(statusShape.ok(text));
-      });
+        node.status(statusShape.error(`store unreachable: ${err.message}`));
+        if (err.message !== lastStoreError) node.error(`VTN store unreachable: ${err.message}`);
+        lastStoreError = err.message;
+      };
+      guardTask(
+        node,
+        async () => {
+          const c = await v.service.counts();
+          const d = await v.store.deliverySummary();
+          if (closing) return;
+          const text = `listening :${boundPort}${storeLabel} · ${plural(c.PROGRAM, 'program')} · ${plural(c.EVENT, 'event')} · ${c.VEN} VEN${c.VEN === 1 ? '' : 's'}`;
+          if (demoOnNetwork) node.status(statusShape.waiting(`demo secrets on ${host}! ${text}`));
+          else if (d.dead > 0)
+            node.status(statusShape.waiting(`${plural(d.dead, 'dead webhook')} · ${text}`));
+          else node.status(statusShape.ok(text));
+          lastStoreError = '';
+        },
+        storeDown,
+      );
     };
     const scheduleStatus = (): void => {
       if (statusTimer || closing) return;
@@ -170,6 +184,11 @@ export = function (RED: NodeAPI) {
       if (demoOnNetwork)
         node.warn(`the VTN on ${host} accepts the demo client secrets; set your own clients`);
       showStatus();
+      // A database on another host can go away and come back: check it, so the status stays honest.
+      if (v.store.shared) {
+        healthTimer = setInterval(showStatus, 5000);
+        healthTimer.unref();
+      }
     })();
     started.catch((err: Error) => {
       node.status(statusShape.error(`cannot start: ${err.message}`));
@@ -192,6 +211,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       if (statusTimer) clearTimeout(statusTimer);
+      if (healthTimer) clearInterval(healthTimer);
       const finish = (): void => {
         node.status(statusShape.stopped('stopped'));
         done();

@@ -65,3 +65,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: () => admin(async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))),
   };
 }
+
+/** Cut every connection to the database (what a database restart or a network blip does to clients). */
+export async function terminateConnections(name: string): Promise<number> {
+  const r = await admin((c) =>
+    c.query(
+      'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [name],
+    ),
+  );
+  return r.rowCount ?? 0;
+}

@@ -2,7 +2,12 @@
 import assert from 'assert';
 import http from 'http';
 import { freePort } from '../../support/ports';
-import { createTestDatabase, requirePostgres, type TestDatabase } from '../../support/postgres';
+import {
+  createTestDatabase,
+  requirePostgres,
+  terminateConnections,
+  type TestDatabase,
+} from '../../support/postgres';
 import { startTestVtn, type TestVtn } from '../../support/vtn-client';
 import type { Change, VtnOptions } from '../../../src/openadr/vtn';
 
@@ -188,6 +193,34 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
       'PUT heard-2 (remote)',
       'DELETE heard-2',
     ]);
+  });
+
+  it('recovers when every database connection is cut: requests work again, missed change events are caught up', async () => {
+    const heard: Change[] = [];
+    const errors: Error[] = [];
+    const a = await start();
+    const b = await start(1000, { onChange: (c) => heard.push(c), onError: (e) => errors.push(e) });
+    const ta = await a.token('bl_client', '1001');
+    assert.strictEqual((await a.call('POST', '/programs', ta, { programName: 'before' })).status, 201);
+    await until('first change heard', () => heard.length === 1);
+    assert.ok((await terminateConnections(db!.name)) >= 2, 'connections were cut');
+    await new Promise((r) => setTimeout(r, 200)); // the pools notice their dead idle clients
+    // Written while B's listener is still reconnecting: B hears it when it catches up.
+    assert.strictEqual((await a.call('POST', '/programs', ta, { programName: 'after' })).status, 201);
+    const list = await b.call('GET', '/programs', ta);
+    assert.deepStrictEqual(
+      list.body.map((p: { programName: string }) => p.programName),
+      ['before', 'after'],
+    );
+    await until('second change heard', () => heard.length === 2);
+    assert.deepStrictEqual(
+      heard.map((c) => [c.object.programName, c.remote]),
+      [
+        ['before', true],
+        ['after', true],
+      ],
+    );
+    assert.ok(errors.length >= 1, 'the lost connection was reported through onError');
   });
 
   it('answers 409 naming programID when the program was deleted by another instance (foreign key)', async () => {
