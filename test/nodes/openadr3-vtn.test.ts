@@ -306,6 +306,32 @@ describe('nodes: openadr3-vtn', () => {
     }
   });
 
+  it('turns red when its PostgreSQL database goes away', async function () {
+    this.timeout(30000);
+    await requirePostgres(this);
+    const db = await createTestDatabase();
+    let dropped = false;
+    try {
+      await helper.load(vtnNode, flow({ storeType: 'postgres' }), { vtn1: { pgUrl: db.url } });
+      const statuses = recordStatuses(helper.getNode('vtn1') as TestNode);
+      await until(
+        'listening',
+        () => statuses.some((s) => /^listening .* · PostgreSQL · /.test(s.text ?? '')),
+        15000,
+      );
+      await db.drop();
+      dropped = true;
+      await until(
+        'red status',
+        () => statuses.some((s) => s.fill === 'red' && /^store unreachable: /.test(s.text ?? '')),
+        15000,
+      );
+      await helper.unload();
+    } finally {
+      if (!dropped) await db.drop();
+    }
+  });
+
   it('shows a red status naming the Database URL when PostgreSQL is chosen without a valid URL', async () => {
     await helper.load(vtnNode, flow({ storeType: 'postgres' }), { vtn1: { pgUrl: 'mysql://nope' } });
     const vtn = helper.getNode('vtn1') as TestNode;
