@@ -24,6 +24,10 @@ export interface RouteOptions {
  */
 export class PageCache {
   private readonly pages = new Map<string, { version: number; bytes: Buffer }>();
+  /** Requests already looked up (the server's fast path and the router both ask): ask once. */
+  private readonly checked = new WeakSet<IncomingMessage>();
+  /** The store version a missed lookup read, reused by the route (one database read, not two). */
+  private readonly versions = new WeakMap<IncomingMessage, number>();
 
   constructor(
     private readonly service: VtnService,
@@ -46,7 +50,8 @@ export class PageCache {
   tryServe(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
     // Inside an Express router req.url is relative to the mount point; the key uses the full URL.
     const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
-    if (req.method !== 'GET' || this.pages.size === 0 || !url) return false;
+    if (req.method !== 'GET' || this.pages.size === 0 || !url || this.checked.has(req)) return false;
+    this.checked.add(req);
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!m) return false;
     let principal: Principal;
@@ -61,9 +66,18 @@ export class PageCache {
     const version = this.service.currentVersion();
     if (typeof version === 'number') return version === hit.version && PageCache.send(res, hit.bytes);
     return version.then(
-      (v) => v === hit.version && PageCache.send(res, hit.bytes),
+      (v) => {
+        if (v === hit.version) return PageCache.send(res, hit.bytes);
+        this.versions.set(req, v);
+        return false;
+      },
       () => false, // the database is unreachable: let the route answer (with a proper error)
     );
+  }
+
+  /** The version to cache a page built for this request under (read before the page is built). */
+  versionFor(req: IncomingMessage): number | Promise<number> {
+    return this.versions.get(req) ?? this.service.currentVersion();
   }
 
   private static send(res: ServerResponse, bytes: Buffer): true {
@@ -163,7 +177,7 @@ export function apiRouter(
         const key = PageCache.key(principal, req.originalUrl);
         // Read the version before the list: a change committed meanwhile makes the entry stale
         // at once (the version moves on), never serves old data under a new version.
-        const version = await service.currentVersion();
+        const version = await pages.versionFor(req);
         const bytes = Buffer.from(JSON.stringify(await service.list(k.kind, principal, query, parentID)));
         if (cacheable && (service.store.shared || version === service.version)) {
           pages.set(key, version, bytes);
