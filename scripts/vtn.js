@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run vtn [-- --port 8080 --host 127.0.0.1 --store ./vtn.db | --memory]`: the OpenADR 3.0.1 VTN
+// `npm run vtn [-- --port 8080 --host 127.0.0.1 --store ./vtn.db | --memory | --pg postgres://...]`:
+// the OpenADR 3.0.1 VTN
 // without Node-RED, with the seed's demo clients (bl_client/1001, ven_client/999) and http
 // callbacks allowed to loopback/LAN, like the reference implementation the seed's examples use.
 'use strict';
@@ -18,7 +19,11 @@ function parseArgs(argv) {
     else if (a === '--host') opts.host = next();
     else if (a === '--store') opts.store = next();
     else if (a === '--memory') opts.store = ':memory:';
-    else if (a === '--help' || a === '-h') opts.help = true;
+    else if (a === '--pg') {
+      opts.store = next();
+      if (!/^postgres(ql)?:\/\//i.test(opts.store))
+        throw new Error('--pg needs a postgres://user:password@host:5432/database URL');
+    } else if (a === '--help' || a === '-h') opts.help = true;
     else throw new Error(`unknown option ${a} (try --help)`);
   }
   if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)
@@ -35,15 +40,26 @@ async function main() {
     process.exit(2);
   }
   if (opts.help) {
-    console.log('usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory]');
+    console.log(
+      'usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory | --pg postgres://user@host:5432/db]',
+    );
+    console.log(
+      '  --pg: a PostgreSQL database several VTN processes can share (tables are created by the VTN)',
+    );
     return;
   }
   ensureBuild();
-  const { createVtn } = require('../dist/src/index.js');
-  const vtn = await createVtn({ store: opts.store, allowInsecureCallbacks: true });
+  const { createVtn, isPostgresUrl } = require('../dist/src/index.js');
+  const vtn = await createVtn({
+    store: opts.store,
+    allowInsecureCallbacks: true,
+    onError: (err) => console.error(`VTN error: ${err.message}`),
+  });
   const { url } = await vtn.listen(opts.port, opts.host);
   console.log(`OpenADR 3.0.1 VTN listening at ${url}`);
-  console.log(`store: ${opts.store === ':memory:' ? 'in memory' : opts.store}`);
+  console.log(
+    `store: ${vtn.store.kind === 'memory' ? 'in memory' : isPostgresUrl(opts.store) ? vtn.store.kind : opts.store}`,
+  );
   console.log('demo clients: bl_client / 1001 (BL), ven_client / 999 (VEN)');
   const stop = () => {
     vtn.close().then(() => process.exit(0));

@@ -115,6 +115,8 @@ export {
   DEMO_CLIENTS,
   parseClients,
   SqliteStore,
+  PostgresStore,
+  isPostgresUrl,
   usesDemoSecrets,
   type Vtn,
   type VtnOptions,

@@ -58,7 +58,15 @@ export = function (RED: NodeAPI): void {
       problem = new Error(
         `${config.name ? `VTN connection "${config.name}": ` : ''}${(err as Error).message}`,
       );
-      this.error(problem.message);
+      // Missing credentials are the normal state of an imported flow (credentials are never
+      // exported): a warning that says what to do, not an error; the nodes using it show it too.
+      const missingCredentials = config.authMode !== 'anonymous' && (!creds.clientId || !creds.clientSecret);
+      if (missingCredentials) {
+        problem = new Error(
+          `${config.name ? `VTN connection "${config.name}": ` : ''}enter the OAuth2 client id and secret (credentials are not exported with flows)`,
+        );
+        this.warn(problem.message);
+      } else this.error(problem.message);
     }
     this.getClient = () => {
       if (!client) throw problem ?? new Error('VTN connection not configured');

@@ -8,6 +8,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import {
   createVtn,
   DEMO_CLIENTS,
+  isPostgresUrl,
   parseClients,
   runFlowOperation,
   usesDemoSecrets,
@@ -22,7 +23,7 @@ interface VtnNodeDef extends NodeDef {
   port: string | number;
   host: string;
   basePath: string;
-  storeType: 'file' | 'memory';
+  storeType: 'file' | 'memory' | 'postgres';
   storePath: string;
   tokenLifetime: string | number;
   allowInsecureCallbacks: boolean;
@@ -34,6 +35,8 @@ interface VtnNodeDef extends NodeDef {
 
 interface VtnCredentials {
   clients?: string;
+  /** postgres://user:password@host:5432/database, a credential because it holds the password. */
+  pgUrl?: string;
 }
 
 const OPERATION_WORD: Record<Change['operation'], string> = {
@@ -83,26 +86,50 @@ export = function (RED: NodeAPI) {
       return;
     }
     const userDir = (RED.settings as { userDir?: string }).userDir ?? path.join(os.homedir(), '.node-red');
+    const pgUrl = node.credentials?.pgUrl?.trim() ?? '';
+    if (config.storeType === 'postgres' && !isPostgresUrl(pgUrl)) {
+      const why = 'Database URL must be a postgres://user:password@host:5432/database URL';
+      node.status(statusShape.error(why));
+      node.error(`${why} (store is PostgreSQL)`);
+      return;
+    }
     const storeFile =
-      config.storeType === 'memory'
-        ? ':memory:'
-        : config.storePath?.trim() || path.join(userDir, 'openadr3-vtn', `${node.id}.db`);
+      config.storeType === 'postgres'
+        ? pgUrl
+        : config.storeType === 'memory'
+          ? ':memory:'
+          : config.storePath?.trim() || path.join(userDir, 'openadr3-vtn', `${node.id}.db`);
+    const storeLabel = config.storeType === 'postgres' ? ' · PostgreSQL' : '';
     const demoOnNetwork =
       usesDemoSecrets(clients) && !(host === 'localhost' || host === '::1' || host.startsWith('127.'));
     let boundPort = port;
 
+    let healthTimer: NodeJS.Timeout | undefined;
+    let lastStoreError = '';
     const showStatus = (): void => {
       if (!vtn || closing) return;
       const v = vtn;
-      guardTask(node, async () => {
-        const c = await v.service.counts();
-        const d = await v.store.deliverySummary();
+      const storeDown = (err: Error): void => {
         if (closing) return;
-        const text = `listening :${boundPort} · ${plural(c.PROGRAM, 'program')} · ${plural(c.EVENT, 'event')} · ${c.VEN} VEN${c.VEN === 1 ? '' : 's'}`;
-        if (demoOnNetwork) node.status(statusShape.waiting(`demo secrets on ${host}! ${text}`));
-        else if (d.dead > 0) node.status(statusShape.waiting(`${plural(d.dead, 'dead webhook')} · ${text}`));
-        else node.status(statusShape.ok(text));
-      });
+        node.status(statusShape.error(`store unreachable: ${err.message}`));
+        if (err.message !== lastStoreError) node.error(`VTN store unreachable: ${err.message}`);
+        lastStoreError = err.message;
+      };
+      guardTask(
+        node,
+        async () => {
+          const c = await v.service.counts();
+          const d = await v.store.deliverySummary();
+          if (closing) return;
+          const text = `listening :${boundPort}${storeLabel} · ${plural(c.PROGRAM, 'program')} · ${plural(c.EVENT, 'event')} · ${c.VEN} VEN${c.VEN === 1 ? '' : 's'}`;
+          if (demoOnNetwork) node.status(statusShape.waiting(`demo secrets on ${host}! ${text}`));
+          else if (d.dead > 0)
+            node.status(statusShape.waiting(`${plural(d.dead, 'dead webhook')} · ${text}`));
+          else node.status(statusShape.ok(text));
+          lastStoreError = '';
+        },
+        storeDown,
+      );
     };
     const scheduleStatus = (): void => {
       if (statusTimer || closing) return;
@@ -130,6 +157,7 @@ export = function (RED: NodeAPI) {
             topic: change.objectType,
             operation: OPERATION_WORD[change.operation],
             payload: change.object,
+            ...(change.remote ? { remote: true } : {}),
           } as unknown as NodeMessageInFlow);
         },
         onDelivery: (e) => {
@@ -156,6 +184,11 @@ export = function (RED: NodeAPI) {
       if (demoOnNetwork)
         node.warn(`the VTN on ${host} accepts the demo client secrets; set your own clients`);
       showStatus();
+      // A database on another host can go away and come back: check it, so the status stays honest.
+      if (v.store.shared) {
+        healthTimer = setInterval(showStatus, 5000);
+        healthTimer.unref();
+      }
     })();
     started.catch((err: Error) => {
       node.status(statusShape.error(`cannot start: ${err.message}`));
@@ -178,6 +211,7 @@ export = function (RED: NodeAPI) {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       if (statusTimer) clearTimeout(statusTimer);
+      if (healthTimer) clearInterval(healthTimer);
       const finish = (): void => {
         node.status(statusShape.stopped('stopped'));
         done();
@@ -196,7 +230,7 @@ export = function (RED: NodeAPI) {
     'openadr3-vtn',
     OpenAdr3VtnNode as unknown as Parameters<NodeAPI['nodes']['registerType']>[1],
     {
-      credentials: { clients: { type: 'text' } },
+      credentials: { clients: { type: 'text' }, pgUrl: { type: 'password' } },
     },
   );
 };

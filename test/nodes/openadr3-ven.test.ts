@@ -264,7 +264,7 @@ describe('nodes: openadr3-ven', function () {
   it('a connection with OAuth2 but no credentials says so instead of polling', async () => {
     const { ven, got } = await load(flow({}, {}, vtn), {});
     await waitFor(() => lastStatus(got).fill === 'red', 5000, 'red');
-    assert.match(lastStatus(got).text ?? '', /OAuth2 needs auth.clientId and auth.clientSecret/);
+    assert.match(lastStatus(got).text ?? '', /enter the OAuth2 client id and secret/);
     const errorsBefore = got.errors.length;
     ven.receive({ payload: 'poll' });
     await waitFor(() => got.errors.length > errorsBefore, 3000, 'an error for the input');

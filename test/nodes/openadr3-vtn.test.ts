@@ -2,6 +2,7 @@ import assert from 'assert';
 import net from 'net';
 import { builtNode, helper, nextMessage, recordStatuses, type TestNode } from '../support/node-helper';
 import { freePort } from '../support/ports';
+import { createTestDatabase, requirePostgres } from '../support/postgres';
 
 const vtnNode = builtNode('openadr3-vtn');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -239,6 +240,105 @@ describe('nodes: openadr3-vtn', () => {
     } finally {
       await new Promise<void>((r) => blocker.close(() => r()));
     }
+  });
+
+  it('stores in PostgreSQL from the Database URL credential; a second node on the same database sees the data', async function () {
+    this.timeout(30000);
+    await requirePostgres(this);
+    const db = await createTestDatabase();
+    try {
+      const port2 = await freePort();
+      await helper.load(
+        vtnNode,
+        [
+          ...flow({ storeType: 'postgres' }),
+          {
+            id: 'vtn2',
+            type: 'openadr3-vtn',
+            port: port2,
+            host: '127.0.0.1',
+            storeType: 'postgres',
+            wires: [['out2']],
+          },
+          { id: 'out2', type: 'helper' },
+        ],
+        { vtn1: { pgUrl: db.url }, vtn2: { pgUrl: db.url } },
+      );
+      const s1 = recordStatuses(helper.getNode('vtn1') as TestNode);
+      const s2 = recordStatuses(helper.getNode('vtn2') as TestNode);
+      await until(
+        'both listening',
+        () =>
+          s1.some((s) => /^listening .* · PostgreSQL · /.test(s.text ?? '')) &&
+          s2.some((s) => /^listening .* · PostgreSQL · /.test(s.text ?? '')),
+        15000,
+      );
+      const bl = await token(base, 'bl_client', '1001');
+      const heardOn2 = nextMessage<{
+        topic: string;
+        operation: string;
+        remote?: boolean;
+        payload: { programName: string };
+      }>(helper.getNode('out2') as TestNode);
+      const r = await fetch(`${base}/programs`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bl}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ programName: 'in-postgres' }),
+      });
+      assert.strictEqual(r.status, 201);
+      // Same database, same signing key: vtn2 accepts vtn1's token and serves vtn1's program.
+      const list = await fetch(`http://127.0.0.1:${port2}/openadr3/3.0.1/programs`, {
+        headers: { authorization: `Bearer ${bl}` },
+      });
+      assert.strictEqual(list.status, 200);
+      const msg2 = await heardOn2;
+      assert.deepStrictEqual(
+        [msg2.topic, msg2.operation, msg2.remote, msg2.payload.programName],
+        ['PROGRAM', 'create', true, 'in-postgres'],
+      );
+      assert.deepStrictEqual(
+        ((await list.json()) as Array<{ programName: string }>).map((p) => p.programName),
+        ['in-postgres'],
+      );
+      await helper.unload();
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('turns red when its PostgreSQL database goes away', async function () {
+    this.timeout(30000);
+    await requirePostgres(this);
+    const db = await createTestDatabase();
+    let dropped = false;
+    try {
+      await helper.load(vtnNode, flow({ storeType: 'postgres' }), { vtn1: { pgUrl: db.url } });
+      const statuses = recordStatuses(helper.getNode('vtn1') as TestNode);
+      await until(
+        'listening',
+        () => statuses.some((s) => /^listening .* · PostgreSQL · /.test(s.text ?? '')),
+        15000,
+      );
+      await db.drop();
+      dropped = true;
+      await until(
+        'red status',
+        () => statuses.some((s) => s.fill === 'red' && /^store unreachable: /.test(s.text ?? '')),
+        15000,
+      );
+      await helper.unload();
+    } finally {
+      if (!dropped) await db.drop();
+    }
+  });
+
+  it('shows a red status naming the Database URL when PostgreSQL is chosen without a valid URL', async () => {
+    await helper.load(vtnNode, flow({ storeType: 'postgres' }), { vtn1: { pgUrl: 'mysql://nope' } });
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('error status', () =>
+      statuses.some((st) => st.fill === 'red' && /Database URL must be a postgres:\/\//.test(st.text ?? '')),
+    );
   });
 
   it('close stops the server and frees the port within a few seconds', async () => {

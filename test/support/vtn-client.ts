@@ -1,5 +1,6 @@
 /** A small HTTP client for VTN tests: real fetch against a VTN listening on 127.0.0.1. */
 import { createVtn, type Vtn, type VtnOptions } from '../../src';
+import { createTestDatabase } from './postgres';
 
 export interface Reply {
   status: number;
@@ -23,7 +24,12 @@ export interface TestVtn {
 }
 
 export async function startTestVtn(options: VtnOptions = {}): Promise<TestVtn> {
-  const vtn = await createVtn({ allowInsecureCallbacks: true, ...options });
+  // VTN_TEST_STORE=postgres runs the HTTP suites against a fresh PostgreSQL database per VTN.
+  const db =
+    process.env.VTN_TEST_STORE === 'postgres' && options.store === undefined
+      ? await createTestDatabase()
+      : undefined;
+  const vtn = await createVtn({ allowInsecureCallbacks: true, ...options, ...(db ? { store: db.url } : {}) });
   const { url } = await vtn.listen(0, '127.0.0.1');
   const call = async (
     method: string,
@@ -66,6 +72,9 @@ export async function startTestVtn(options: VtnOptions = {}): Promise<TestVtn> {
       if (r.status !== 200) throw new Error(`token for ${clientID}: ${r.status} ${r.text}`);
       return r.body.access_token as string;
     },
-    close: () => vtn.close(),
+    close: async () => {
+      await vtn.close();
+      await db?.drop();
+    },
   };
 }

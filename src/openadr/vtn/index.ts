@@ -11,6 +11,7 @@ import { DEMO_CLIENTS, TokenAuthority, type ClientConfig } from './auth';
 import { apiRouter, PageCache, problemHandler } from './routes';
 import { VtnService, type Change } from './service';
 import { statusPage } from './status-page';
+import { isPostgresUrl, PostgresStore } from './store/postgres';
 import { SqliteStore } from './store/sqlite';
 import type { VtnStore } from './store/store';
 import { WebhookNotifier, type DeliveryEvent, type WebhookOptions } from './notify/webhooks';
@@ -19,8 +20,13 @@ export const DEFAULT_BASE_PATH = '/openadr3/3.0.1';
 export const DEFAULT_PORT = 8080;
 
 export interface VtnOptions {
-  /** A store instance, or a SQLite file path, or ':memory:' (the default). */
+  /**
+   * A store instance, a PostgreSQL URL (postgres://user@host:5432/db, shared by several VTN
+   * processes), a SQLite file path, or ':memory:' (the default).
+   */
   store?: VtnStore | string;
+  /** Connections per process when `store` is a PostgreSQL URL (default 10). */
+  pgPoolSize?: number;
   basePath?: string;
   clients?: ClientConfig[];
   tokenLifetimeSeconds?: number;
@@ -48,8 +54,7 @@ export interface Vtn {
 
 export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
   const spec = loadSpec('3.0.1');
-  const store: VtnStore =
-    typeof options.store === 'object' ? options.store : new SqliteStore(options.store ?? ':memory:');
+  const store = await openStore(options);
   const clients = options.clients ?? DEMO_CLIENTS;
   const signingSecret = await store.initSetting(
     'jwt_signing_secret',
@@ -70,6 +75,16 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
   service.on('notify', () => notifier.kick());
   if (options.onChange) service.on('change', options.onChange);
   notifier.start();
+  // Changes other instances commit to a shared store come out here too (PostgreSQL LISTEN/NOTIFY).
+  const unwatch = store.watchChanges?.((events) => {
+    for (const e of events) {
+      // Not ours: an origin is only meaningful where it was set (two Node-RED instances running
+      // the same flow have nodes with the same id).
+      const { origin: _origin, ...change } = e as unknown as Change;
+      service.emit('change', { ...change, remote: true });
+    }
+    notifier.kick(); // their notifications may be ours to deliver
+  });
 
   const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '') || '';
   const app = express();
@@ -112,7 +127,9 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
       return new Promise((resolve, reject) => {
         // Repeated polls are answered before Express sees them (same checks, see PageCache).
         const s = http.createServer((req, res) => {
-          if (!pageCache.tryServe(req, res)) app(req, res);
+          const served = pageCache.tryServe(req, res);
+          if (served === false) app(req, res);
+          else if (served !== true) void served.then((hit) => hit || app(req, res));
         });
         s.keepAliveTimeout = 5000;
         s.on('connection', (sock) => {
@@ -144,10 +161,22 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
           }, 1000).unref();
         });
       }
+      await unwatch?.();
       await notifier.stop();
       await store.close();
     },
   };
+}
+
+async function openStore(options: VtnOptions): Promise<VtnStore> {
+  if (typeof options.store === 'object') return options.store;
+  const where = options.store ?? ':memory:';
+  if (isPostgresUrl(where))
+    return PostgresStore.connect(where.trim(), {
+      poolSize: options.pgPoolSize,
+      onError: (err) => options.onError?.(err),
+    });
+  return new SqliteStore(where);
 }
 
 /** True when the server only accepts connections from this machine. */
@@ -156,6 +185,7 @@ function isLoopback(host: string): boolean {
 }
 
 export { SqliteStore } from './store/sqlite';
+export { PostgresStore, isPostgresUrl, redactUrl, MIGRATIONS } from './store/postgres';
 export type { VtnStore, StoredObject, ObjectType, ChangeSet, OutboxEntry } from './store/store';
 export type { Change } from './service';
 export { DEMO_CLIENTS, parseClients, usesDemoSecrets, type ClientConfig, type Role } from './auth';

@@ -24,6 +24,10 @@ export interface RouteOptions {
  */
 export class PageCache {
   private readonly pages = new Map<string, { version: number; bytes: Buffer }>();
+  /** Requests already looked up (the server's fast path and the router both ask): ask once. */
+  private readonly checked = new WeakSet<IncomingMessage>();
+  /** The store version a missed lookup read, reused by the route (one database read, not two). */
+  private readonly versions = new WeakMap<IncomingMessage, number>();
 
   constructor(
     private readonly service: VtnService,
@@ -39,11 +43,15 @@ export class PageCache {
     this.pages.set(key, { version, bytes });
   }
 
-  /** Answer a repeated GET from the cache; false (nothing sent) when it is not a valid hit. */
-  tryServe(req: IncomingMessage, res: ServerResponse): boolean {
+  /**
+   * Answer a repeated GET from the cache; false (nothing sent) when it is not a valid hit.
+   * With a shared store the version comes from the database, so the answer is a promise.
+   */
+  tryServe(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
     // Inside an Express router req.url is relative to the mount point; the key uses the full URL.
     const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
-    if (req.method !== 'GET' || this.pages.size === 0 || !url) return false;
+    if (req.method !== 'GET' || this.pages.size === 0 || !url || this.checked.has(req)) return false;
+    this.checked.add(req);
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!m) return false;
     let principal: Principal;
@@ -54,11 +62,29 @@ export class PageCache {
     }
     if (!principal.scopes.includes('read_all')) return false;
     const hit = this.pages.get(PageCache.key(principal, url));
-    if (!hit || hit.version !== this.service.version) return false;
+    if (!hit) return false;
+    const version = this.service.currentVersion();
+    if (typeof version === 'number') return version === hit.version && PageCache.send(res, hit.bytes);
+    return version.then(
+      (v) => {
+        if (v === hit.version) return PageCache.send(res, hit.bytes);
+        this.versions.set(req, v);
+        return false;
+      },
+      () => false, // the database is unreachable: let the route answer (with a proper error)
+    );
+  }
+
+  /** The version to cache a page built for this request under (read before the page is built). */
+  versionFor(req: IncomingMessage): number | Promise<number> {
+    return this.versions.get(req) ?? this.service.currentVersion();
+  }
+
+  private static send(res: ServerResponse, bytes: Buffer): true {
     res.statusCode = 200;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', hit.bytes.length);
-    res.end(hit.bytes);
+    res.setHeader('Content-Length', bytes.length);
+    res.end(bytes);
     return true;
   }
 }
@@ -112,7 +138,9 @@ export function apiRouter(
   const byPath = new Map<string, Map<string, Handler>>();
   const pages = options.pageCache ?? new PageCache(service, auth);
   router.use((req: Request, res: Response, next: NextFunction) => {
-    if (!pages.tryServe(req, res)) next();
+    const served = pages.tryServe(req, res);
+    if (served === false) next();
+    else if (served !== true) served.then((hit) => hit || next(), next);
   });
   const add = (op: SpecOperation, handler: Handler): void => {
     const p = expressPath(op.path);
@@ -147,9 +175,11 @@ export function apiRouter(
         // (Not subscriptions: their deliveryStatus changes without a commit.)
         const cacheable = k.kind !== 'subscriptions';
         const key = PageCache.key(principal, req.originalUrl);
-        const version = service.version;
+        // Read the version before the list: a change committed meanwhile makes the entry stale
+        // at once (the version moves on), never serves old data under a new version.
+        const version = await pages.versionFor(req);
         const bytes = Buffer.from(JSON.stringify(await service.list(k.kind, principal, query, parentID)));
-        if (cacheable && version === service.version) {
+        if (cacheable && (service.store.shared || version === service.version)) {
           pages.set(key, version, bytes);
         }
         res.type('application/json').send(bytes);

@@ -15,6 +15,7 @@ import { VtnError } from './problem';
 import {
   type NewOutboxEntry,
   type ObjectType,
+  ReferenceViolation,
   type StoredObject,
   UniqueViolation,
   type VtnStore,
@@ -29,6 +30,8 @@ export interface Change {
   object: Record<string, unknown>;
   /** Set on the object a caller changed directly (not on cascaded children) when it passed an origin. */
   origin?: string;
+  /** True when another VTN instance on the same (shared) store made the change. */
+  remote?: boolean;
 }
 
 export interface ServiceOptions {
@@ -75,6 +78,14 @@ export class VtnService extends EventEmitter {
   private readonly properties = new Map<string, string[]>();
   /** Bumped on every committed change: lets readers cache what they built from the store. */
   version = 0;
+
+  /**
+   * The version readers cache against. A shared store (other processes write to it too) keeps
+   * its own counter, so a page built here is not served after another instance's change.
+   */
+  currentVersion(): number | Promise<number> {
+    return this.store.shared && this.store.changeVersion ? this.store.changeVersion() : this.version;
+  }
 
   constructor(
     readonly store: VtnStore,
@@ -344,12 +355,18 @@ export class VtnService extends EventEmitter {
       ...(origin !== undefined && o === primary ? { origin } : {}),
     }));
     try {
-      await this.store.apply({ put, remove: removed.map((r) => ({ type: r.type, id: r.id })), notify });
+      await this.store.apply({
+        put,
+        remove: removed.map((r) => ({ type: r.type, id: r.id })),
+        notify,
+        ...(this.store.watchChanges ? { events: changes as unknown as Json[] } : {}),
+      });
     } catch (err) {
       if (err instanceof UniqueViolation) {
         const what = KIND_BY_TYPE[err.type];
         throw new VtnError(409, `${what.nameField}: a ${what.schema} named ${err.objectName} already exists`);
       }
+      if (err instanceof ReferenceViolation) throw new VtnError(409, `${err.field}: ${err.message}`);
       throw err;
     }
     this.version++;

@@ -84,7 +84,12 @@ export class WebhookNotifier {
       }
       const free = this.opts.concurrency - this.inFlight.size;
       if (free <= 0) return;
-      const due = await this.store.dueNotifications(Date.now(), free + this.inFlight.size);
+      // A shared store claims what it returns (other instances skip those rows until the claim
+      // runs out), so ask it for exactly what we will start now; a private one returns rows in
+      // flight too, which the loop skips.
+      const due = this.store.shared
+        ? await this.store.dueNotifications(Date.now(), free, this.claimMs())
+        : await this.store.dueNotifications(Date.now(), free + this.inFlight.size);
       for (const entry of due) {
         if (this.inFlight.has(entry.id) || this.inFlight.size >= this.opts.concurrency) continue;
         const p = this.deliver(entry).finally(() => {
@@ -96,6 +101,11 @@ export class WebhookNotifier {
     } catch {
       // The store is closing or busy; the next tick tries again.
     }
+  }
+
+  /** How long a claimed row stays ours: one delivery attempt with room to record its result. */
+  private claimMs(): number {
+    return this.opts.timeoutMs * 2 + 5000;
   }
 
   /** The delay before attempt n+1 after n failed attempts. */

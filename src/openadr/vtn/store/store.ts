@@ -58,6 +58,8 @@ export interface ChangeSet {
   put?: StoredObject[];
   remove?: Array<{ type: ObjectType; id: string }>;
   notify?: NewOutboxEntry[];
+  /** What happened, for the other instances of a shared store (their node outputs). */
+  events?: Array<Record<string, unknown>>;
 }
 
 export class UniqueViolation extends Error {
@@ -66,6 +68,17 @@ export class UniqueViolation extends Error {
     readonly objectName: string,
   ) {
     super(`${type} name ${objectName} already exists`);
+  }
+}
+
+/** A write that would leave a dangling reference (another instance deleted the parent, or added a child). */
+export class ReferenceViolation extends Error {
+  constructor(
+    /** The field at fault: programID, eventID or venID. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -78,6 +91,18 @@ export interface DeliverySummary {
 
 export interface VtnStore {
   readonly kind: string;
+  /**
+   * True when other VTN processes write to the same store (PostgreSQL): in-process caches must
+   * then check `changeVersion()` instead of trusting a counter only this process bumps.
+   */
+  readonly shared?: boolean;
+  /** A counter every committed change bumps, kept by the store itself (shared stores only). */
+  changeVersion?(): Promise<number>;
+  /**
+   * Hear the `events` of changes committed by other instances (shared stores), in commit order.
+   * Returns a function that stops listening.
+   */
+  watchChanges?(listener: (events: Array<Record<string, unknown>>) => void): () => Promise<void>;
   get(type: ObjectType, id: string): Promise<StoredObject | undefined>;
   /** In creation order (stable, so pages never overlap). */
   list(query: ListQuery): Promise<StoredObject[]>;
@@ -88,7 +113,11 @@ export interface VtnStore {
   getSetting(key: string): Promise<string | undefined>;
   /** Set only if absent; returns the value now stored (so two starts agree on one secret). */
   initSetting(key: string, value: string): Promise<string>;
-  dueNotifications(now: number, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Pending rows whose time has come. A shared store also claims them (for `claimMs`), so another
+   * instance polling the same outbox does not deliver them too.
+   */
+  dueNotifications(now: number, limit: number, claimMs?: number): Promise<OutboxEntry[]>;
   markDelivered(id: number): Promise<void>;
   markFailed(id: number, error: string, nextAttemptAt: number, dead: boolean): Promise<void>;
   deliverySummary(subscriptionID?: string): Promise<DeliverySummary>;

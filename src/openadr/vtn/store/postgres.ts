@@ -1,0 +1,568 @@
+/**
+ * The shared store: PostgreSQL through `pg`, for several VTN processes on one database.
+ * Correctness between instances lives in the database, not in any one process:
+ * - names are unique by a unique index and references by foreign keys, so two instances racing
+ *   on one programName get one insert and one unique violation (→ 201 and 409);
+ * - every change is one transaction that also writes its outbox rows and bumps a change counter
+ *   (`vtn_changes`), so each instance's page cache can tell when another instance wrote;
+ * - the outbox is claimed with `FOR UPDATE SKIP LOCKED` plus a claim deadline, so one pending
+ *   notification is handed to one instance at a time, and to another only if that one died;
+ * - the schema is created and migrated by the VTN itself (`vtn_migrations`), under an advisory
+ *   lock so instances starting together migrate once.
+ */
+import crypto from 'crypto';
+import pg from 'pg';
+import {
+  type ChangeSet,
+  type DeliverySummary,
+  type ListQuery,
+  type ObjectType,
+  type OutboxEntry,
+  ReferenceViolation,
+  type StoredObject,
+  UniqueViolation,
+  type VtnStore,
+} from './store';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Append only: a released migration is never edited, a change is a new version. */
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'objects, settings, outbox',
+    sql: `
+CREATE TABLE objects (
+  seq BIGSERIAL PRIMARY KEY,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  owner TEXT,
+  name TEXT,
+  scope TEXT NOT NULL DEFAULT '',
+  ref TEXT NOT NULL DEFAULT '',
+  targeted BOOLEAN NOT NULL DEFAULT false,
+  -- text, not jsonb: the object goes back to clients exactly as stored (jsonb reorders keys)
+  body TEXT NOT NULL,
+  -- what scope and ref point at, derived from type, so foreign keys can check them
+  parent_type TEXT GENERATED ALWAYS AS (
+    CASE type WHEN 'EVENT' THEN 'PROGRAM' WHEN 'REPORT' THEN 'PROGRAM' WHEN 'RESOURCE' THEN 'VEN' END
+  ) STORED,
+  ref_type TEXT GENERATED ALWAYS AS (CASE WHEN type = 'REPORT' THEN 'EVENT' END) STORED,
+  CONSTRAINT objects_type_id UNIQUE (type, id),
+  CONSTRAINT objects_parent_fk FOREIGN KEY (parent_type, scope) REFERENCES objects (type, id),
+  CONSTRAINT objects_ref_fk FOREIGN KEY (ref_type, ref) REFERENCES objects (type, id)
+);
+CREATE UNIQUE INDEX objects_name ON objects (type, scope, name) WHERE name IS NOT NULL;
+CREATE INDEX objects_scope ON objects (type, scope, seq);
+CREATE INDEX objects_ref ON objects (type, ref, seq);
+CREATE INDEX objects_owner ON objects (type, owner, seq);
+CREATE INDEX objects_parent ON objects (parent_type, scope);
+CREATE INDEX objects_refd ON objects (ref_type, ref);
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE outbox (
+  id BIGSERIAL PRIMARY KEY,
+  subscription_id TEXT NOT NULL,
+  callback_url TEXT NOT NULL,
+  bearer_token TEXT,
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
+  last_error TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
+CREATE INDEX outbox_subscription ON outbox (subscription_id, state);
+`,
+  },
+  {
+    version: 2,
+    name: 'change counter and outbox claims for several instances',
+    sql: `
+CREATE TABLE vtn_changes (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+INSERT INTO vtn_changes (id, version) VALUES (1, 0);
+ALTER TABLE outbox ADD COLUMN claimed_until BIGINT NOT NULL DEFAULT 0;
+`,
+  },
+  {
+    version: 3,
+    name: 'change log for LISTEN/NOTIFY between instances',
+    sql: `
+-- keyed by the change counter, which writers bump under one row lock: keys are in commit order
+CREATE TABLE change_log (
+  version BIGINT PRIMARY KEY,
+  instance TEXT NOT NULL,
+  events TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+`,
+  },
+];
+
+/** The NOTIFY channel; the payload is the change version, the events are in change_log. */
+const CHANNEL = 'vtn_changes';
+/** How long other instances can catch up on missed changes (e.g. across a listener reconnect). */
+const CHANGE_LOG_KEEP = '1 hour';
+
+/** Any number will do as long as it is this application's own (pg_advisory_xact_lock key). */
+const MIGRATION_LOCK = 0x0ad3_0301;
+
+interface ObjectRow {
+  seq: string;
+  type: ObjectType;
+  id: string;
+  owner: string | null;
+  name: string | null;
+  scope: string;
+  ref: string;
+  targeted: boolean;
+  body: string;
+}
+
+interface OutboxRow {
+  id: string;
+  subscription_id: string;
+  callback_url: string;
+  bearer_token: string | null;
+  body: string;
+  attempts: number;
+  next_attempt_at: string;
+  state: OutboxEntry['state'];
+  last_error: string | null;
+  created_at: string;
+}
+
+function toOutbox(row: OutboxRow): OutboxEntry {
+  return {
+    id: Number(row.id),
+    subscriptionID: row.subscription_id,
+    callbackUrl: row.callback_url,
+    bearerToken: row.bearer_token,
+    body: row.body,
+    attempts: row.attempts,
+    nextAttemptAt: Number(row.next_attempt_at),
+    state: row.state,
+    lastError: row.last_error,
+    createdAt: Number(row.created_at),
+  };
+}
+
+function toObject(row: ObjectRow): StoredObject {
+  let body: Record<string, unknown> | undefined;
+  const text = row.body;
+  return {
+    seq: Number(row.seq),
+    type: row.type,
+    id: row.id,
+    owner: row.owner,
+    name: row.name,
+    scope: row.scope,
+    ref: row.ref,
+    targeted: row.targeted,
+    get body(): Record<string, unknown> {
+      body ??= JSON.parse(text) as Record<string, unknown>;
+      return body;
+    },
+  };
+}
+
+/** Accept postgres:// and postgresql:// URLs (what `createVtn({ store })` routes here). */
+export function isPostgresUrl(s: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(s.trim());
+}
+
+/** The URL without its password, for status pages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable URL)';
+  }
+}
+
+const PG_ERROR_FIELD: Record<string, Record<string, string>> = {
+  objects_parent_fk: { EVENT: 'programID', REPORT: 'programID', RESOURCE: 'venID' },
+  objects_ref_fk: { REPORT: 'eventID' },
+};
+
+export interface PostgresStoreOptions {
+  /** Most connections this process opens (pg.Pool max). */
+  poolSize?: number;
+  /** Called with connection errors on idle clients (the pool replaces them). */
+  onError?: (err: Error) => void;
+}
+
+export class PostgresStore implements VtnStore {
+  readonly kind: string;
+  readonly shared = true;
+  private readonly pool: pg.Pool;
+  private closed = false;
+  /** Tells this process's change_log rows from other instances'. */
+  private readonly instance = crypto.randomUUID();
+  private readonly url: string;
+  private readonly onError: (err: Error) => void;
+
+  private constructor(url: string, options: PostgresStoreOptions) {
+    this.url = url;
+    this.onError = options.onError ?? (() => {});
+    this.kind = `postgres:${redactUrl(url)}`;
+    this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    // An idle client losing its connection (database restart) must not crash the process.
+    this.pool.on('error', (err) => options.onError?.(err));
+  }
+
+  /** Connect, create or migrate the schema, and return the store. */
+  static async connect(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const store = new PostgresStore(url, options);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.pool.end().catch(() => undefined);
+      throw err;
+    }
+    return store;
+  }
+
+  /** Apply every migration not yet recorded in vtn_migrations, each in its own transaction. */
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS vtn_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())',
+      );
+      const done = new Set(
+        (await client.query<{ version: number }>('SELECT version FROM vtn_migrations')).rows.map(
+          (r) => r.version,
+        ),
+      );
+      const newest = Math.max(0, ...done);
+      const known = Math.max(...MIGRATIONS.map((m) => m.version));
+      if (newest > known)
+        throw new Error(
+          `database schema is version ${newest}, newer than this VTN knows (${known}): upgrade the VTN`,
+        );
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await client.query(m.sql);
+        await client.query('INSERT INTO vtn_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The migrations applied to this database, oldest first. */
+  async schemaVersions(): Promise<number[]> {
+    const r = await this.pool.query<{ version: number }>(
+      'SELECT version FROM vtn_migrations ORDER BY version',
+    );
+    return r.rows.map((x) => x.version);
+  }
+
+  async changeVersion(): Promise<number> {
+    const r = await this.pool.query<{ version: string }>({
+      name: 'vtn_change_version',
+      text: 'SELECT version FROM vtn_changes WHERE id = 1',
+    });
+    return Number(r.rows[0]?.version ?? 0);
+  }
+
+  async get(type: ObjectType, id: string): Promise<StoredObject | undefined> {
+    const r = await this.pool.query<ObjectRow>({
+      name: 'vtn_get',
+      text: 'SELECT seq, type, id, owner, name, scope, ref, targeted, body FROM objects WHERE type = $1 AND id = $2',
+      values: [type, id],
+    });
+    return r.rows[0] ? toObject(r.rows[0]) : undefined;
+  }
+
+  async list(q: ListQuery): Promise<StoredObject[]> {
+    const values: unknown[] = [q.type];
+    const where = ['type = $1'];
+    const add = (column: string, op: string, v: unknown): void => {
+      values.push(v);
+      where.push(`${column} ${op} $${values.length}`);
+    };
+    if (q.scope !== undefined) add('scope', '=', q.scope);
+    if (q.ref !== undefined) add('ref', '=', q.ref);
+    if (q.name !== undefined) add('name', '=', q.name);
+    if (q.owner !== undefined) add('owner', '=', q.owner);
+    if (q.afterSeq !== undefined) add('seq', '>', q.afterSeq);
+    let sql = `SELECT seq, type, id, owner, name, scope, ref, targeted, body FROM objects WHERE ${where.join(' AND ')} ORDER BY seq`;
+    if (q.limit !== undefined) {
+      values.push(q.limit);
+      sql += ` LIMIT $${values.length}`;
+    }
+    const r = await this.pool.query<ObjectRow>(sql, values);
+    return r.rows.map(toObject);
+  }
+
+  async count(type: ObjectType): Promise<number> {
+    const r = await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM objects WHERE type = $1', [
+      type,
+    ]);
+    return Number(r.rows[0].n);
+  }
+
+  async apply(change: ChangeSet): Promise<void> {
+    const client = await this.pool.connect();
+    let current: StoredObject | { type: ObjectType; id: string } | undefined;
+    try {
+      await client.query('BEGIN');
+      for (const r of change.remove ?? []) {
+        current = r;
+        await client.query('DELETE FROM objects WHERE type = $1 AND id = $2', [r.type, r.id]);
+      }
+      for (const o of change.put ?? []) {
+        current = o;
+        await client.query({
+          name: 'vtn_upsert',
+          text:
+            'INSERT INTO objects (type, id, owner, name, scope, ref, targeted, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ' +
+            'ON CONFLICT (type, id) DO UPDATE SET owner = excluded.owner, name = excluded.name, scope = excluded.scope, ' +
+            'ref = excluded.ref, targeted = excluded.targeted, body = excluded.body',
+          values: [o.type, o.id, o.owner, o.name, o.scope, o.ref, o.targeted, JSON.stringify(o.body)],
+        });
+      }
+      current = undefined;
+      const notify = change.notify ?? [];
+      if (notify.length) {
+        const now = Date.now();
+        const values: unknown[] = [];
+        const rows = notify.map((n) => {
+          values.push(n.subscriptionID, n.callbackUrl, n.bearerToken, n.body, now);
+          const b = values.length - 4;
+          return `($${b}, $${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 4})`;
+        });
+        await client.query(
+          `INSERT INTO outbox (subscription_id, callback_url, bearer_token, body, next_attempt_at, created_at) VALUES ${rows.join(', ')}`,
+          values,
+        );
+      }
+      // Last, so the one-row lock every writer takes is held only for the commit.
+      const bumped = await client.query<{ version: string }>({
+        name: 'vtn_bump',
+        text: 'UPDATE vtn_changes SET version = version + 1 WHERE id = 1 RETURNING version',
+      });
+      if (change.events?.length) {
+        const version = bumped.rows[0].version;
+        await client.query('INSERT INTO change_log (version, instance, events) VALUES ($1, $2, $3)', [
+          version,
+          this.instance,
+          JSON.stringify(change.events),
+        ]);
+        await client.query('SELECT pg_notify($1, $2)', [CHANNEL, version]); // sent on commit
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw this.translate(err, current);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Constraint violations become the store's own errors (409s), everything else passes through. */
+  private translate(
+    err: unknown,
+    current: StoredObject | { type: ObjectType; id: string } | undefined,
+  ): unknown {
+    const e = err as { code?: string; constraint?: string; table?: string };
+    if (e.code === '23505' && e.constraint === 'objects_name' && current && 'name' in current && current.name)
+      return new UniqueViolation(current.type, current.name);
+    if (e.code === '23503' && current) {
+      const isDelete = !('body' in current);
+      const field = PG_ERROR_FIELD[e.constraint ?? '']?.[current.type] ?? 'id';
+      return isDelete
+        ? new ReferenceViolation(
+            'id',
+            `${current.type.toLowerCase()} ${current.id} is still referenced (another client added to it meanwhile)`,
+          )
+        : new ReferenceViolation(
+            field,
+            `the object ${field} names no longer exists (another client deleted it meanwhile)`,
+          );
+    }
+    return err;
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    const r = await this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+    return r.rows[0]?.value;
+  }
+
+  async initSetting(key: string, value: string): Promise<string> {
+    await this.pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
+      key,
+      value,
+    ]);
+    return (await this.getSetting(key))!;
+  }
+
+  async dueNotifications(now: number, limit: number, claimMs = 60_000): Promise<OutboxEntry[]> {
+    // Claim in one statement: rows another instance is claiming right now are skipped, not waited on.
+    const r = await this.pool.query<OutboxRow>(
+      `UPDATE outbox SET claimed_until = $3 WHERE id IN (
+         SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 AND claimed_until <= $1
+         ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [now, limit, now + claimMs],
+    );
+    return r.rows.map(toOutbox).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
+  }
+
+  async markDelivered(id: number): Promise<void> {
+    await this.pool.query(
+      "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_until = 0 WHERE id = $1",
+      [id],
+    );
+  }
+
+  async markFailed(id: number, error: string, nextAttemptAt: number, dead: boolean): Promise<void> {
+    await this.pool.query(
+      'UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, claimed_until = 0 WHERE id = $4',
+      [dead ? 'dead' : 'pending', error, nextAttemptAt, id],
+    );
+  }
+
+  async deliverySummary(subscriptionID?: string): Promise<DeliverySummary> {
+    const filter = subscriptionID === undefined ? '' : 'WHERE subscription_id = $1';
+    const args = subscriptionID === undefined ? [] : [subscriptionID];
+    const counts = await this.pool.query<{ state: string; n: string }>(
+      `SELECT state, COUNT(*) AS n FROM outbox ${filter} GROUP BY state`,
+      args,
+    );
+    const last = await this.pool.query<{ last_error: string }>(
+      `SELECT last_error FROM outbox ${filter ? `${filter} AND` : 'WHERE'} last_error IS NOT NULL ORDER BY id DESC LIMIT 1`,
+      args,
+    );
+    const by = (s: string): number => Number(counts.rows.find((c) => c.state === s)?.n ?? 0);
+    return {
+      pending: by('pending'),
+      delivered: by('delivered'),
+      dead: by('dead'),
+      lastError: last.rows[0]?.last_error ?? null,
+    };
+  }
+
+  async recentOutbox(limit: number): Promise<OutboxEntry[]> {
+    const r = await this.pool.query<OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT $1', [limit]);
+    return r.rows.map(toOutbox);
+  }
+
+  async pruneDelivered(before: number): Promise<number> {
+    const r = await this.pool.query("DELETE FROM outbox WHERE state = 'delivered' AND created_at < $1", [
+      before,
+    ]);
+    return r.rowCount ?? 0;
+  }
+
+  /**
+   * LISTEN on a connection of its own; each NOTIFY (or a reconnect) reads change_log from the last
+   * version seen, so changes are heard in commit order and none is lost to a dropped connection
+   * (within CHANGE_LOG_KEEP). This instance's own changes are skipped: it emitted them itself.
+   */
+  watchChanges(listener: (events: Array<Record<string, unknown>>) => void): () => Promise<void> {
+    let stopped = false;
+    let client: pg.Client | undefined;
+    let last: number | undefined;
+    let reading = false;
+    let again = false;
+    let retry: NodeJS.Timeout | undefined;
+    let lastPrune = 0;
+
+    const catchUp = async (): Promise<void> => {
+      if (reading) {
+        again = true;
+        return;
+      }
+      reading = true;
+      try {
+        do {
+          again = false;
+          if (last === undefined) {
+            last = await this.changeVersion();
+            continue;
+          }
+          const r = await this.pool.query<{ version: string; instance: string; events: string }>(
+            'SELECT version, instance, events FROM change_log WHERE version > $1 ORDER BY version LIMIT 1000',
+            [last],
+          );
+          for (const row of r.rows) {
+            last = Number(row.version);
+            if (row.instance !== this.instance && !stopped)
+              listener(JSON.parse(row.events) as Array<Record<string, unknown>>);
+          }
+          if (r.rows.length === 1000) again = true;
+        } while (again && !stopped);
+        if (Date.now() - lastPrune > 60_000) {
+          lastPrune = Date.now();
+          await this.pool.query(
+            `DELETE FROM change_log WHERE created_at < now() - interval '${CHANGE_LOG_KEEP}'`,
+          );
+        }
+      } catch (err) {
+        if (!stopped) this.onError(err as Error);
+      } finally {
+        reading = false;
+      }
+    };
+
+    const connect = async (delayMs: number): Promise<void> => {
+      if (stopped) return;
+      const c = new pg.Client({ connectionString: this.url });
+      client = c;
+      const reconnect = (err?: Error): void => {
+        if (stopped || client !== c) return;
+        client = undefined;
+        if (err) this.onError(err);
+        c.end().catch(() => undefined);
+        const next = Math.min(30_000, Math.max(500, delayMs * 2));
+        retry = setTimeout(() => void connect(next), next);
+        retry.unref();
+      };
+      c.on('error', reconnect);
+      c.on('end', () => reconnect());
+      c.on('notification', () => void catchUp());
+      try {
+        await c.connect();
+        await c.query(`LISTEN ${CHANNEL}`);
+        await catchUp(); // anything committed while we were not listening
+      } catch (err) {
+        reconnect(err as Error);
+      }
+    };
+
+    const ready = (async () => {
+      await catchUp(); // start from now: earlier changes are not news
+      await connect(500);
+    })();
+
+    return async () => {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      await ready.catch(() => undefined);
+      const c = client;
+      client = undefined;
+      await c?.end().catch(() => undefined);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
