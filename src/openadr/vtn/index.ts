@@ -13,15 +13,20 @@ import { VtnService, type Change } from './service';
 import { statusPage } from './status-page';
 import { SqliteStore } from './store/sqlite';
 import type { VtnStore } from './store/store';
+import { apiRouter31 } from './v31/routes';
+import { notificationFormatter31 } from './v31/notify';
 import { WebhookNotifier, type DeliveryEvent, type WebhookOptions } from './notify/webhooks';
 
 export const DEFAULT_BASE_PATH = '/openadr3/3.0.1';
+export const DEFAULT_BASE_PATH_31 = '/openadr3/3.1.0';
 export const DEFAULT_PORT = 8080;
 
 export interface VtnOptions {
   /** A store instance, or a SQLite file path, or ':memory:' (the default). */
   store?: VtnStore | string;
   basePath?: string;
+  /** Where the 3.1.0 API is served (default /openadr3/3.1.0); false to serve 3.0.1 only. */
+  basePath31?: string | false;
   clients?: ClientConfig[];
   tokenLifetimeSeconds?: number;
   /** Allow http:// callbacks to loopback/LAN hosts (https is always allowed). */
@@ -42,6 +47,8 @@ export interface Vtn {
   store: VtnStore;
   service: VtnService;
   basePath: string;
+  /** The 3.1.0 API's base path, or undefined when it is off. */
+  basePath31: string | undefined;
   listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
   close(): Promise<void>;
 }
@@ -83,6 +90,16 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
       statusPage(service, clients, () => isLoopback(boundHost)),
     );
   const pageCache = new PageCache(service, auth);
+  const basePath31 =
+    options.basePath31 === false
+      ? undefined
+      : (options.basePath31 ?? DEFAULT_BASE_PATH_31).replace(/\/+$/, '');
+  if (basePath31 !== undefined) {
+    const spec31 = loadSpec('3.1.0');
+    service.formatNotification = notificationFormatter31;
+    // Mounted first: a 3.0.1 API at the root would otherwise answer 404 for 3.1.0 paths.
+    app.use(basePath31 || '/', apiRouter31(spec31, spec, service, auth, { bodyLimit: options.bodyLimit }));
+  }
   app.use(basePath || '/', apiRouter(spec, service, auth, { bodyLimit: options.bodyLimit, pageCache }));
   app.use((req, res) => {
     res
@@ -108,6 +125,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
     store,
     service,
     basePath,
+    basePath31,
     listen(port = DEFAULT_PORT, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         // Repeated polls are answered before Express sees them (same checks, see PageCache).
