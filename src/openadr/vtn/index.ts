@@ -15,6 +15,7 @@ import { SqliteStore } from './store/sqlite';
 import type { VtnStore } from './store/store';
 import { apiRouter31 } from './v31/routes';
 import { notificationFormatter31 } from './v31/notify';
+import { extensionFields31 } from './v31/convert';
 import { WebhookNotifier, type DeliveryEvent, type WebhookOptions } from './notify/webhooks';
 
 export const DEFAULT_BASE_PATH = '/openadr3/3.0.1';
@@ -97,6 +98,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
   if (basePath31 !== undefined) {
     const spec31 = loadSpec('3.1.0');
     service.formatNotification = notificationFormatter31;
+    service.extensionFields = extensionFields31(spec31);
     // Mounted first: a 3.0.1 API at the root would otherwise answer 404 for 3.1.0 paths.
     app.use(basePath31 || '/', apiRouter31(spec31, spec, service, auth, { bodyLimit: options.bodyLimit }));
   }

@@ -132,6 +132,12 @@ export class VtnService extends EventEmitter {
   version = 0;
   /** Set by the 3.1.0 view so its subscriptions hear in the 3.1.0 vocabulary. */
   formatNotification: NotificationFormatter | undefined;
+  /**
+   * Fields outside the 3.0.1 schema that a write keeps (set by the 3.1.0 view: 3.1-only data
+   * stored beside the 3.0.1 fields, so a 3.0.1 client that echoes an object does not drop it).
+   * Each checker returns why a value is unacceptable, or undefined.
+   */
+  extensionFields: Partial<Record<KindName, Record<string, (value: unknown) => string | undefined>>> = {};
 
   constructor(
     readonly store: VtnStore,
@@ -334,6 +340,12 @@ export class VtnService extends EventEmitter {
       body[key] = raw[key];
     }
     if (kind.name === 'resources') delete body.venID;
+    for (const [key, why] of Object.entries(this.extensionFields[kind.name] ?? {})) {
+      if (!(key in raw)) continue;
+      const problem = why(raw[key]);
+      if (problem) throw new VtnError(400, `${key}: ${problem}`);
+      body[key] = raw[key];
+    }
     if (kind.name === 'subscriptions' && Array.isArray(body.objectOperations)) {
       // The seed's documents use HTTP verbs; the 3.0.1 YAML uses READ/CREATE/UPDATE/DELETE.
       body.objectOperations = (body.objectOperations as unknown[]).map((oo) =>

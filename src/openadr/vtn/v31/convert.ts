@@ -4,6 +4,8 @@
  * the 3.1-only fields kept beside it, and a stored body back into the 3.1.0 shape. Each
  * mapping choice is listed in the README ("OpenADR 3.1.0 beside 3.0.1").
  */
+import type { OpenAdrSpec } from '../../spec';
+import type { KindName } from '../kinds';
 import type { ObjectType } from '../store/store';
 
 type Json = Record<string, unknown>;
@@ -139,6 +141,20 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/**
+ * 3.1 payload descriptors as stored: objectType is left out where 3.0.1 would infer the same one
+ * (it is optional there), so a 3.0.1 object read and rewritten through 3.1 comes back as it was.
+ */
+function descriptorsTo301(list: unknown, kind: 'EVENT' | 'REPORT' | 'EITHER'): unknown {
+  if (!Array.isArray(list)) return list;
+  return list.map((d) => {
+    if (!isObject(d) || d.objectType === undefined) return d;
+    const { objectType: _o, ...rest } = d;
+    const inferred = descriptorsTo31([rest], kind) as Json[];
+    return inferred[0].objectType === d.objectType ? rest : d;
+  });
+}
+
 // ---- the conversions, per object type ---------------------------------------------------------
 
 export interface Converted301 {
@@ -178,6 +194,7 @@ export function requestTo301(type: ObjectType, req: Json, known301: Set<string>)
       }
       // Attributes the fields cannot say exactly (other types, order, several values) are kept whole.
       if (attrs !== undefined && !sameJson(attrs, attributesFromFields(body))) extra.attributes = attrs;
+      src.payloadDescriptors = descriptorsTo301(src.payloadDescriptors, 'EITHER');
       break;
     }
     case 'EVENT':
@@ -185,8 +202,10 @@ export function requestTo301(type: ObjectType, req: Json, known301: Set<string>)
       src.intervals = intervalsMap(src.intervals, periodTo301);
       src.reportDescriptors = reportDescriptorsMap(src.reportDescriptors, targetsTo301);
       if (src.reportDescriptors === undefined) delete src.reportDescriptors;
+      src.payloadDescriptors = descriptorsTo301(src.payloadDescriptors, 'EVENT');
       break;
     case 'REPORT':
+      src.payloadDescriptors = descriptorsTo301(src.payloadDescriptors, 'REPORT');
       if (Array.isArray(src.resources))
         src.resources = (src.resources as unknown[]).map((r) =>
           isObject(r)
@@ -206,7 +225,7 @@ export function requestTo301(type: ObjectType, req: Json, known301: Set<string>)
       break;
   }
   for (const [k, v] of Object.entries(src)) {
-    if (k in body) continue;
+    if (k in body || v === undefined) continue;
     if (known301.has(k)) body[k] = v;
     else extra[k] = v;
   }
@@ -267,4 +286,27 @@ export function bodyTo31(type: ObjectType, stored: Json, owner: string | null): 
       break;
   }
   return out;
+}
+
+type Checker = (value: unknown) => string | undefined;
+
+/**
+ * The 3.1-only fields stored beside the 3.0.1 fields, with how to check one arriving through
+ * 3.0.1 (a 3.0.1 client echoing an object it read): held to the 3.1.0 YAML.
+ */
+export function extensionFields31(spec31: OpenAdrSpec): Partial<Record<KindName, Record<string, Checker>>> {
+  const listOf =
+    (schema: string, what: string): Checker =>
+    (v) =>
+      v === null || (Array.isArray(v) && v.every((x) => spec31.validateSchema(schema, x).length === 0))
+        ? undefined
+        : `must be null or a list of ${what}`;
+  return {
+    programs: { attributes: listOf('valuesMap', 'valuesMap objects ({type, values})') },
+    events: {
+      duration: (v) =>
+        spec31.validateSchema('duration', v).length ? 'must be an ISO 8601 duration such as PT1H' : undefined,
+    },
+    subscriptions: { [NOTIFICATION_VERSION]: (v) => (v === '3.1.0' ? undefined : 'must be "3.1.0"') },
+  };
 }
