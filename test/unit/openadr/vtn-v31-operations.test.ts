@@ -213,6 +213,66 @@ describe('VTN: every operation of the 3.1.0 YAML', () => {
     check31('searchAllPrograms', await call('GET', '/programs'), 401);
   });
 
+  it('hides targets a VEN was not granted, and lets only BL grant targets', async () => {
+    const mine = check31(
+      'createVen',
+      await call('POST', '/vens', bl, {
+        objectType: 'BL_VEN_REQUEST',
+        clientID: 'ven_client',
+        venName: 'granted',
+        targets: ['group-a'],
+      }),
+      201,
+    ).body;
+    const program = check31(
+      'createProgram',
+      await call('POST', '/programs', bl, { programName: 'hidden', targets: ['group-secret', 'group-a'] }),
+      201,
+    ).body;
+    const asVen = check31(
+      'searchProgramByProgramId',
+      await call('GET', `/programs/${program.id}`, ven),
+      200,
+    ).body;
+    assert.deepStrictEqual(asVen.targets, ['group-a'], 'only the granted target is shown');
+    const asBl = check31(
+      'searchProgramByProgramId',
+      await call('GET', `/programs/${program.id}`, bl),
+      200,
+    ).body;
+    assert.deepStrictEqual(asBl.targets, ['group-secret', 'group-a']);
+    const listed = check31(
+      'searchAllPrograms',
+      await call('GET', '/programs?targets=group-a', ven),
+      200,
+    ).body;
+    assert.deepStrictEqual(
+      listed.map((p: { targets: string[] }) => p.targets),
+      [['group-a']],
+    );
+    // A VEN cannot grant itself targets: extra targets in its VEN_VEN_REQUEST are not stored.
+    const after = check31(
+      'updateVen',
+      await call('PUT', `/vens/${mine.id}`, ven, {
+        objectType: 'VEN_VEN_REQUEST',
+        venName: 'granted',
+        targets: ['group-secret'],
+      }),
+      200,
+    ).body;
+    assert.deepStrictEqual(after.targets, ['group-a']);
+    const own = check31(
+      'createVen',
+      await call('POST', '/vens', ven, {
+        objectType: 'VEN_VEN_REQUEST',
+        venName: 'self',
+        targets: ['group-secret'],
+      }),
+      201,
+    ).body;
+    assert.ok(!('targets' in own), 'a VEN-created ven has no targets until BL grants some');
+  });
+
   it('filters by 3.1 string targets and lists only active events with active=true', async () => {
     const p = (await call('POST', '/programs', bl, { programName: 'tgt' })).body;
     const hour = 3600_000;

@@ -13,6 +13,7 @@ import { sendProblem, tokenEndpoint } from '../routes';
 import type { VtnService } from '../service';
 import type { StoredObject } from '../store/store';
 import { bodyTo31, requestTo301, targetQueryPairs } from './convert';
+import { targetHider } from './privacy';
 
 type Json = Record<string, unknown>;
 
@@ -88,6 +89,9 @@ export function apiRouter31(
     const o: StoredObject | undefined = await service.store.get(type, String(body.id));
     return bodyTo31(type, body, o ? o.owner : null);
   };
+  /** Target hiding applies to programs and events read by VENs. */
+  const hider = async (kind: KindName, p: Principal, requested?: string[]): Promise<(o: Json) => Json> =>
+    kind === 'programs' || kind === 'events' ? targetHider(service.store, p, requested) : (o) => o;
 
   const checkPath = (op: SpecOperation, req: Request): void => {
     if (op.validatePath && !op.validatePath({ ...req.params })) {
@@ -126,8 +130,10 @@ export function apiRouter31(
           `objectType: a BL client sends ${bl} (with the clientID the object belongs to)`,
         );
       // BL sets the owning clientID; a VEN owns what it writes and keeps the targets BL gave it.
+      // Only BL grants targets: a VEN's write keeps what BL gave (and cannot add any).
       if (p.role === 'BL') owner = String(req31.clientID);
       else if (existing && existing.targets !== undefined) body.targets = existing.targets;
+      else delete body.targets;
       if (kind === 'resources') {
         parentID = String(req31.venID);
         if (existing && existing.venID !== parentID)
@@ -201,14 +207,17 @@ export function apiRouter31(
           const i = issues(op.validateQuery.errors)[0];
           throw new VtnError(400, `${i.field.split(/[.[]/)[0] || 'query'}: ${i.message}`);
         }
+        const requested =
+          query.targets === undefined ? undefined : ([] as unknown[]).concat(query.targets).map(String);
         const pairs = targetQueryPairs(query.targets);
         delete query.targets;
         if (pairs) query.targetPairs = pairs;
         const parentID = kind === 'resources' && typeof query.venID === 'string' ? query.venID : undefined;
         const list = await service.list(kind, p, query, parentID);
-        res.json(await Promise.all(list.map((b) => view(kind, b))));
+        const hide = await hider(kind, p, requested);
+        res.json(await Promise.all(list.map(async (b) => hide(await view(kind, b)))));
       } else if (action === 'get') {
-        res.json(await view(kind, await service.get(kind, p, id!)));
+        res.json((await hider(kind, p))(await view(kind, await service.get(kind, p, id!))));
       } else if (action === 'remove') {
         res.json(await view(kind, await service.remove(kind, p, id!)));
       } else {
