@@ -16,6 +16,7 @@ import type { VtnStore } from './store/store';
 import { apiRouter31 } from './v31/routes';
 import { notificationFormatter31 } from './v31/notify';
 import { extensionFields31 } from './v31/convert';
+import { MqttNotifier, type MqttOptions } from './notify/mqtt';
 import { WebhookNotifier, type DeliveryEvent, type WebhookOptions } from './notify/webhooks';
 
 export const DEFAULT_BASE_PATH = '/openadr3/3.0.1';
@@ -35,6 +36,8 @@ export interface VtnOptions {
   cascadeDeletes?: boolean;
   blCanDeleteReports?: boolean;
   webhooks?: WebhookOptions;
+  /** Publish every change to an MQTT broker on the 3.1.0 topic layout (needs the 3.1.0 API on). */
+  mqtt?: MqttOptions;
   bodyLimit?: string;
   /** Serve the status page at `/` (default true). */
   statusPage?: boolean;
@@ -91,6 +94,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
       statusPage(service, clients, () => isLoopback(boundHost)),
     );
   const pageCache = new PageCache(service, auth);
+  let mqttNotifier: MqttNotifier | undefined;
   const basePath31 =
     options.basePath31 === false
       ? undefined
@@ -99,8 +103,27 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
     const spec31 = loadSpec('3.1.0');
     service.formatNotification = notificationFormatter31;
     service.extensionFields = extensionFields31(spec31);
+    if (options.mqtt) {
+      mqttNotifier = new MqttNotifier(service, options.mqtt, (err) => options.onError?.(err));
+      mqttNotifier.start();
+    }
+    const m = mqttNotifier;
     // Mounted first: a 3.0.1 API at the root would otherwise answer 404 for 3.1.0 paths.
-    app.use(basePath31 || '/', apiRouter31(spec31, spec, service, auth, { bodyLimit: options.bodyLimit }));
+    app.use(
+      basePath31 || '/',
+      apiRouter31(spec31, spec, service, auth, {
+        bodyLimit: options.bodyLimit,
+        notifiers: () => (m ? { MQTT: m.binding() } : {}),
+        mqttTopics: m
+          ? async (path, params, p) => {
+              // Topics of one program or ven are for those who may read it (404 otherwise).
+              if (params.programID !== undefined) await service.get('programs', p, params.programID);
+              if (params.venID !== undefined) await service.get('vens', p, params.venID);
+              return m.topics(path, params);
+            }
+          : undefined,
+      }),
+    );
   }
   app.use(basePath || '/', apiRouter(spec, service, auth, { bodyLimit: options.bodyLimit, pageCache }));
   app.use((req, res) => {
@@ -165,6 +188,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
         });
       }
       await notifier.stop();
+      await mqttNotifier?.stop();
       await store.close();
     },
   };
@@ -176,6 +200,7 @@ function isLoopback(host: string): boolean {
 }
 
 export { SqliteStore } from './store/sqlite';
+export { MqttNotifier, DEFAULT_MQTT_PREFIX, type MqttOptions } from './notify/mqtt';
 export type { VtnStore, StoredObject, ObjectType, ChangeSet, OutboxEntry } from './store/store';
 export type { Change } from './service';
 export { DEMO_CLIENTS, parseClients, usesDemoSecrets, type ClientConfig, type Role } from './auth';

@@ -30,6 +30,8 @@ export interface Change {
   object: Record<string, unknown>;
   /** Set on the object a caller changed directly (not on cascaded children) when it passed an origin. */
   origin?: string;
+  /** The owning clientID (3.1's clientID), null for objects the flow created. */
+  owner?: string | null;
 }
 
 export interface ServiceOptions {
@@ -199,6 +201,12 @@ export class VtnService extends EventEmitter {
           return o.owner === clientID;
       }
     };
+  }
+
+  /** Whether a configured client may read this object (for per-VEN MQTT topics). */
+  async visibleTo(clientID: string, o: StoredObject): Promise<boolean> {
+    const p = this.principalOf(clientID);
+    return p ? this.visibility(p)(o) : false;
   }
 
   private principalOf(clientID: string | null): Principal | undefined {
@@ -420,6 +428,7 @@ export class VtnService extends EventEmitter {
       objectType: o.type,
       operation,
       object: o.body,
+      owner: o.owner,
       ...(origin !== undefined && o === primary ? { origin } : {}),
     }));
     try {
