@@ -43,6 +43,8 @@ async function main() {
   const vtn = await createVtn({ store: opts.store, allowInsecureCallbacks: true });
   const { url } = await vtn.listen(opts.port, opts.host);
   console.log(`OpenADR 3.0.1 VTN listening at ${url}`);
+  if (vtn.basePath31)
+    console.log(`OpenADR 3.1.0 (same store) at ${url.replace(vtn.basePath, vtn.basePath31)}`);
   console.log(`store: ${opts.store === ':memory:' ? 'in memory' : opts.store}`);
   console.log('demo clients: bl_client / 1001 (BL), ven_client / 999 (VEN)');
   const stop = () => {

@@ -21,6 +21,12 @@ export interface MqttOptions {
   prefix?: string;
   /** The broker URL VENs should use, as GET /notifiers reports it (default `url`). */
   publicUrl?: string;
+  /**
+   * How VENs authenticate to the broker, as GET /notifiers reports it (3.1.0's
+   * mqttNotifierAuthentication…). Default ANONYMOUS: the VTN does not configure the broker, so it
+   * only repeats what the broker's operator set up.
+   */
+  venAuthentication?: Record<string, unknown>;
   reconnectPeriodMs?: number;
 }
 
@@ -86,9 +92,7 @@ export class MqttNotifier {
     return {
       URIS: [this.options.publicUrl ?? this.options.url],
       serialization: 'JSON',
-      authentication: this.options.username
-        ? { method: 'OAUTH2_BEARER_TOKEN', username: this.options.username }
-        : { method: 'ANONYMOUS' },
+      authentication: this.options.venAuthentication ?? { method: 'ANONYMOUS' },
     };
   }
 
