@@ -92,12 +92,12 @@ export interface Received {
 export async function listen(
   url: string,
   filter: string,
-  opts: { clientId?: string; clean?: boolean } = {},
+  opts: { clientId?: string; clean?: boolean; reconnectPeriod?: number } = {},
 ): Promise<{ client: MqttClient; received: Received[] }> {
   const client = await mqtt.connectAsync(url, {
     clientId: opts.clientId,
     clean: opts.clean ?? true,
-    reconnectPeriod: 200,
+    reconnectPeriod: opts.reconnectPeriod ?? 200,
   });
   const received: Received[] = [];
   client.on('message', (topic, payload) =>

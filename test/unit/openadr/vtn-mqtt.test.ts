@@ -124,13 +124,16 @@ describe('VTN: MQTT notifications (3.1.0 topics, real broker)', function () {
     const broker = new PrivateBroker(await freePort());
     await broker.start();
     try {
-      t = await startTestVtn({ mqtt: { url: broker.url, reconnectPeriodMs: 200 } });
+      // The VTN retries every second, the subscriber every 100 ms: the subscriber is back (and
+      // subscribed) before the VTN sends what it queued, so nothing depends on broker sessions.
+      t = await startTestVtn({ mqtt: { url: broker.url, reconnectPeriodMs: 1000 } });
       const call = caller31(t);
       const bl = await t.token('bl_client', '1001');
       // A persistent session: the broker keeps its subscription and queues for it across the restart.
       const sub = await listen(broker.url, 'OpenADR/3.1.0/programs/+', {
         clientId: `sub-${crypto.randomUUID()}`,
         clean: false,
+        reconnectPeriod: 100,
       });
       try {
         await call('POST', '/programs', bl, { programName: 'before' });
