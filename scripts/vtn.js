@@ -57,6 +57,8 @@ async function main() {
   });
   const { url } = await vtn.listen(opts.port, opts.host);
   console.log(`OpenADR 3.0.1 VTN listening at ${url}`);
+  if (vtn.basePath31)
+    console.log(`OpenADR 3.1.0 (same store) at ${url.replace(vtn.basePath, vtn.basePath31)}`);
   console.log(
     `store: ${vtn.store.kind === 'memory' ? 'in memory' : isPostgresUrl(opts.store) ? vtn.store.kind : opts.store}`,
   );

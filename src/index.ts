@@ -111,6 +111,7 @@ export { loadSpec, type OpenAdrSpec, type SpecOperation, type ValidationIssue } 
 export {
   createVtn,
   DEFAULT_BASE_PATH,
+  DEFAULT_BASE_PATH_31,
   DEFAULT_PORT,
   DEMO_CLIENTS,
   parseClients,
@@ -184,3 +185,5 @@ export type {
   ReportOptions,
   OpenReportState,
 } from './openadr/client';
+// The 3.0.1 ↔ 3.1.0 mapping the VTN's 3.1.0 view uses (documented in the README).
+export { bodyTo31, requestTo301, targetsTo301, targetsTo31 } from './openadr/vtn/v31/convert';

@@ -1,5 +1,5 @@
 /**
- * openadr3-vtn: an OpenADR 3.0.1 VTN served from inside Node-RED (thin adapter over createVtn).
+ * openadr3-vtn: an OpenADR 3.0.1 + 3.1.0 VTN served from inside Node-RED (thin adapter over createVtn).
  * Output: one message per change; input: BL operations on programs/events from the flow.
  */
 import os from 'os';
@@ -30,6 +30,8 @@ interface VtnNodeDef extends NodeDef {
   cascadeDeletes: boolean;
   blCanDeleteReports: boolean;
   webhookAttempts?: string | number;
+  /** MQTT broker for 3.1.0 notifications (e.g. mqtt://127.0.0.1:1883); empty = no MQTT. */
+  mqttUrl?: string;
   configVersion?: number;
 }
 
@@ -71,6 +73,12 @@ export = function (RED: NodeAPI) {
     const host = (config.host || '127.0.0.1').trim();
     const tokenLifetime = Number(config.tokenLifetime || 3600);
     const webhookAttempts = Math.max(1, Math.round(Number(config.webhookAttempts || 8)));
+    const mqttUrl = (config.mqttUrl ?? '').trim();
+    if (mqttUrl && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/]+/.test(mqttUrl)) {
+      node.status(statusShape.error('bad MQTT broker URL'));
+      node.error(`mqttUrl: "${mqttUrl}" is not a broker URL such as mqtt://127.0.0.1:1883`);
+      return;
+    }
     let clients = DEMO_CLIENTS;
     try {
       const text = node.credentials?.clients ?? '';
@@ -150,6 +158,7 @@ export = function (RED: NodeAPI) {
         cascadeDeletes: !!config.cascadeDeletes,
         blCanDeleteReports: !!config.blCanDeleteReports,
         webhooks: { maxAttempts: webhookAttempts },
+        mqtt: mqttUrl ? { url: mqttUrl } : undefined,
         onChange: (change) => {
           scheduleStatus();
           if (change.origin === origin) return;

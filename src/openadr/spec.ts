@@ -150,9 +150,15 @@ function compile(version: string, document: Record<string, unknown>): OpenAdrSpe
       const body = (op.requestBody as { content?: Record<string, { schema: unknown }> } | undefined)
         ?.content?.['application/json'];
       const responses = new Map<string, ValidateFunction>();
-      for (const [status, r] of Object.entries((op.responses as Record<string, unknown>) ?? {})) {
-        const schema = (r as { content?: Record<string, { schema: unknown }> }).content?.['application/json']
-          ?.schema;
+      const sharedResponses =
+        (document.components as { responses?: Record<string, unknown> }).responses ?? {};
+      for (const [status, raw] of Object.entries((op.responses as Record<string, unknown>) ?? {})) {
+        // 3.1.0 names some responses by reference (#/components/responses/<name>).
+        const ref = (raw as { $ref?: string }).$ref;
+        const r = ref?.startsWith('#/components/responses/') ? sharedResponses[ref.split('/').pop()!] : raw;
+        const schema = (r as { content?: Record<string, { schema: unknown }> } | undefined)?.content?.[
+          'application/json'
+        ]?.schema;
         if (schema) responses.set(status, bodyAjv.compile(rebase(schema) as object));
       }
       operations.push({

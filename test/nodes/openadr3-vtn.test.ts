@@ -1,6 +1,7 @@
 import assert from 'assert';
 import net from 'net';
 import { builtNode, helper, nextMessage, recordStatuses, type TestNode } from '../support/node-helper';
+import { listen, requireBroker } from '../support/mqtt-broker';
 import { freePort } from '../support/ports';
 import { createTestDatabase, requirePostgres } from '../support/postgres';
 
@@ -181,6 +182,39 @@ describe('nodes: openadr3-vtn', () => {
       () => statuses.some((st) => st.fill === 'yellow' && /^1 dead webhook · listening/.test(st.text ?? '')),
       10000,
     );
+  });
+
+  it('serves 3.1.0 beside 3.0.1 and publishes changes to the configured MQTT broker', async function () {
+    const url = await requireBroker(this);
+    await helper.load(vtnNode, flow({ mqttUrl: url }));
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('listening', () => statuses.some((st) => /^listening/.test(st.text ?? '')));
+    const name = `mqtt-node-${Date.now()}`;
+    const sub = await listen(url, 'OpenADR/3.1.0/programs/create');
+    try {
+      vtn.receive({ topic: 'program', payload: { programName: name, retailerName: 'PUC' } });
+      await until('MQTT message', () => sub.received.some((m) => m.body.programName === name));
+      const msg = sub.received.find((m) => m.body.programName === name)!;
+      assert.deepStrictEqual(msg.body.attributes, [{ type: 'RETAILER_NAME', values: ['PUC'] }], '3.1.0 JSON');
+      const base31 = base.replace('3.0.1', '3.1.0');
+      const bl = await token(base31, 'bl_client', '1001');
+      const r = await fetch(`${base31}/programs/${msg.body.id}`, {
+        headers: { authorization: `Bearer ${bl}` },
+      });
+      assert.strictEqual(((await r.json()) as { id: string }).id, msg.body.id);
+      const n = await fetch(`${base31}/notifiers`, { headers: { authorization: `Bearer ${bl}` } });
+      assert.deepStrictEqual(((await n.json()) as { MQTT: { URIS: string[] } }).MQTT.URIS, [url]);
+    } finally {
+      await sub.client.endAsync();
+    }
+  });
+
+  it('refuses a malformed MQTT broker URL with a red status naming the field', async () => {
+    await helper.load(vtnNode, flow({ mqttUrl: 'localhost:1883' }));
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('error status', () => statuses.some((st) => /MQTT broker URL/.test(st.text ?? '')));
   });
 
   it('reports bad input through done(err) without stopping', async () => {

@@ -14,9 +14,14 @@ import { statusPage } from './status-page';
 import { isPostgresUrl, PostgresStore } from './store/postgres';
 import { SqliteStore } from './store/sqlite';
 import type { VtnStore } from './store/store';
+import { apiRouter31 } from './v31/routes';
+import { notificationFormatter31 } from './v31/notify';
+import { extensionFields31 } from './v31/convert';
+import { MqttNotifier, type MqttOptions } from './notify/mqtt';
 import { WebhookNotifier, type DeliveryEvent, type WebhookOptions } from './notify/webhooks';
 
 export const DEFAULT_BASE_PATH = '/openadr3/3.0.1';
+export const DEFAULT_BASE_PATH_31 = '/openadr3/3.1.0';
 export const DEFAULT_PORT = 8080;
 
 export interface VtnOptions {
@@ -28,6 +33,8 @@ export interface VtnOptions {
   /** Connections per process when `store` is a PostgreSQL URL (default 10). */
   pgPoolSize?: number;
   basePath?: string;
+  /** Where the 3.1.0 API is served (default /openadr3/3.1.0); false to serve 3.0.1 only. */
+  basePath31?: string | false;
   clients?: ClientConfig[];
   tokenLifetimeSeconds?: number;
   /** Allow http:// callbacks to loopback/LAN hosts (https is always allowed). */
@@ -35,6 +42,8 @@ export interface VtnOptions {
   cascadeDeletes?: boolean;
   blCanDeleteReports?: boolean;
   webhooks?: WebhookOptions;
+  /** Publish every change to an MQTT broker on the 3.1.0 topic layout (needs the 3.1.0 API on). */
+  mqtt?: MqttOptions;
   bodyLimit?: string;
   /** Serve the status page at `/` (default true). */
   statusPage?: boolean;
@@ -48,6 +57,8 @@ export interface Vtn {
   store: VtnStore;
   service: VtnService;
   basePath: string;
+  /** The 3.1.0 API's base path, or undefined when it is off. */
+  basePath31: string | undefined;
   listen(port?: number, host?: string): Promise<{ port: number; host: string; url: string }>;
   close(): Promise<void>;
 }
@@ -98,6 +109,37 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
       statusPage(service, clients, () => isLoopback(boundHost)),
     );
   const pageCache = new PageCache(service, auth);
+  let mqttNotifier: MqttNotifier | undefined;
+  const basePath31 =
+    options.basePath31 === false
+      ? undefined
+      : (options.basePath31 ?? DEFAULT_BASE_PATH_31).replace(/\/+$/, '');
+  if (basePath31 !== undefined) {
+    const spec31 = loadSpec('3.1.0');
+    service.formatNotification = notificationFormatter31;
+    service.extensionFields = extensionFields31(spec31);
+    if (options.mqtt) {
+      mqttNotifier = new MqttNotifier(service, options.mqtt, (err) => options.onError?.(err));
+      mqttNotifier.start();
+    }
+    const m = mqttNotifier;
+    // Mounted first: a 3.0.1 API at the root would otherwise answer 404 for 3.1.0 paths.
+    app.use(
+      basePath31 || '/',
+      apiRouter31(spec31, spec, service, auth, {
+        bodyLimit: options.bodyLimit,
+        notifiers: () => (m ? { MQTT: m.binding() } : {}),
+        mqttTopics: m
+          ? async (path, params, p) => {
+              // Topics of one program or ven are for those who may read it (404 otherwise).
+              if (params.programID !== undefined) await service.get('programs', p, params.programID);
+              if (params.venID !== undefined) await service.get('vens', p, params.venID);
+              return m.topics(path, params);
+            }
+          : undefined,
+      }),
+    );
+  }
   app.use(basePath || '/', apiRouter(spec, service, auth, { bodyLimit: options.bodyLimit, pageCache }));
   app.use((req, res) => {
     res
@@ -123,6 +165,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
     store,
     service,
     basePath,
+    basePath31,
     listen(port = DEFAULT_PORT, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         // Repeated polls are answered before Express sees them (same checks, see PageCache).
@@ -163,6 +206,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
       }
       await unwatch?.();
       await notifier.stop();
+      await mqttNotifier?.stop();
       await store.close();
     },
   };
@@ -186,6 +230,7 @@ function isLoopback(host: string): boolean {
 
 export { SqliteStore } from './store/sqlite';
 export { PostgresStore, isPostgresUrl, redactUrl, MIGRATIONS } from './store/postgres';
+export { MqttNotifier, DEFAULT_MQTT_PREFIX, type MqttOptions } from './notify/mqtt';
 export type { VtnStore, StoredObject, ObjectType, ChangeSet, OutboxEntry } from './store/store';
 export type { Change } from './service';
 export { DEMO_CLIENTS, parseClients, usesDemoSecrets, type ClientConfig, type Role } from './auth';

@@ -99,7 +99,7 @@ function kindOf(op: SpecOperation): { kind: KindName; withId: boolean } | undefi
 const expressPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
 
 /** Problem bodies go out as application/json: the 3.0.1 YAML declares that media type for them. */
-function sendProblem(res: Response, err: VtnError): void {
+export function sendProblem(res: Response, err: VtnError): void {
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   res.status(err.status).type('application/json').send(JSON.stringify(err.toProblem()));
 }
@@ -218,7 +218,7 @@ export function apiRouter(
   return router;
 }
 
-async function tokenEndpoint(req: Request, res: Response, auth: TokenAuthority): Promise<void> {
+export async function tokenEndpoint(req: Request, res: Response, auth: TokenAuthority): Promise<void> {
   const oauthError = (status: number, error: string, description: string): void => {
     res.status(status).json({ error, error_description: description });
   };

@@ -12,6 +12,7 @@ import { ROLE_SCOPES } from './auth';
 import { callbackUrlProblem, type CallbackPolicy } from './callback-policy';
 import { KIND_BY_TYPE, KINDS, type Kind, type KindName } from './kinds';
 import { VtnError } from './problem';
+import { isoDurationToMs } from '../../time/duration';
 import {
   type NewOutboxEntry,
   type ObjectType,
@@ -32,6 +33,8 @@ export interface Change {
   origin?: string;
   /** True when another VTN instance on the same (shared) store made the change. */
   remote?: boolean;
+  /** The owning clientID (3.1's clientID), null for objects the flow created. */
+  owner?: string | null;
 }
 
 export interface ServiceOptions {
@@ -43,6 +46,22 @@ export interface ServiceOptions {
   /** The role of a configured client, for privacy-filtering its subscriptions' notifications. */
   roleOf(clientID: string): Role | undefined;
 }
+
+/**
+ * What another API version (the 3.1.0 view) adds to a write: the owner it names (a BL creating a
+ * ven for a VEN client), and fields the 3.0.1 schema does not have, kept on the stored object.
+ */
+export interface WriteOptions {
+  owner?: string | null;
+  extra?: Record<string, unknown>;
+}
+
+/** Renders one webhook notification for a subscription; undefined keeps the 3.0.1 shape. */
+export type NotificationFormatter = (
+  subscription: StoredObject,
+  changed: StoredObject,
+  operation: Operation,
+) => string | undefined;
 
 type Json = Record<string, unknown>;
 type Target = { type?: unknown; values?: unknown };
@@ -70,6 +89,44 @@ function hasTargets(body: Json): boolean {
   return Array.isArray(body.targets) && targetPairs(body.targets).length > 0;
 }
 
+/**
+ * True when an event's time span covers `now`: from intervalPeriod.start (0001-01-01 means
+ * "now") for the intervals' total duration, or to the latest end of an interval's own period;
+ * an event without a usable start or duration counts as active.
+ */
+export function eventActiveAt(body: Json, now: number): boolean {
+  const period = isPlainObject(body.intervalPeriod) ? body.intervalPeriod : {};
+  const startText = typeof period.start === 'string' ? period.start : undefined;
+  const start = startText === undefined || startText.startsWith('0001-01-01') ? now : Date.parse(startText);
+  const intervals = Array.isArray(body.intervals) ? (body.intervals as Json[]) : [];
+  let end = -Infinity;
+  let open = false;
+  const span = (from: number, duration: unknown, count: number): void => {
+    if (typeof duration !== 'string' || /^P9999Y/.test(duration)) {
+      open = true;
+      return;
+    }
+    try {
+      end = Math.max(end, from + isoDurationToMs(duration) * count);
+    } catch {
+      open = true; // years/months: no fixed length; treat as open rather than guess
+    }
+  };
+  let ownPeriods = 0;
+  for (const iv of intervals) {
+    const ip = isPlainObject(iv) && isPlainObject(iv.intervalPeriod) ? iv.intervalPeriod : undefined;
+    if (!ip) continue;
+    ownPeriods++;
+    const s =
+      typeof ip.start === 'string' && !ip.start.startsWith('0001-01-01') ? Date.parse(ip.start) : start;
+    span(s, ip.duration ?? period.duration, 1);
+  }
+  if (ownPeriods < intervals.length || intervals.length === 0)
+    span(start, period.duration, Math.max(1, intervals.length));
+  if (Number.isNaN(start) || start > now) return false;
+  return open || now < end;
+}
+
 function nowIso(): string {
   return new Date().toISOString();
 }
@@ -78,6 +135,14 @@ export class VtnService extends EventEmitter {
   private readonly properties = new Map<string, string[]>();
   /** Bumped on every committed change: lets readers cache what they built from the store. */
   version = 0;
+  /** Set by the 3.1.0 view so its subscriptions hear in the 3.1.0 vocabulary. */
+  formatNotification: NotificationFormatter | undefined;
+  /**
+   * Fields outside the 3.0.1 schema that a write keeps (set by the 3.1.0 view: 3.1-only data
+   * stored beside the 3.0.1 fields, so a 3.0.1 client that echoes an object does not drop it).
+   * Each checker returns why a value is unacceptable, or undefined.
+   */
+  extensionFields: Partial<Record<KindName, Record<string, (value: unknown) => string | undefined>>> = {};
 
   /**
    * The version readers cache against. A shared store (other processes write to it too) keeps
@@ -149,6 +214,12 @@ export class VtnService extends EventEmitter {
     };
   }
 
+  /** Whether a configured client may read this object (for per-VEN MQTT topics). */
+  async visibleTo(clientID: string, o: StoredObject): Promise<boolean> {
+    const p = this.principalOf(clientID);
+    return p ? this.visibility(p)(o) : false;
+  }
+
   private principalOf(clientID: string | null): Principal | undefined {
     if (clientID === null) return undefined;
     const role = this.options.roleOf(clientID);
@@ -158,7 +229,8 @@ export class VtnService extends EventEmitter {
   // ---- reads ----------------------------------------------------------------------------------
 
   private async parent(p: Principal, kind: Kind, parentID: string | undefined): Promise<void> {
-    if (kind.name !== 'resources') return;
+    // Without a parentID (3.1.0's top-level /resources) visibility alone decides.
+    if (kind.name !== 'resources' || parentID === undefined) return;
     const ven = parentID === undefined ? undefined : await this.store.get('VEN', parentID);
     if (!ven || !(await this.visibility(p)(ven)))
       throw new VtnError(404, `venID: no ven with id ${parentID}`);
@@ -211,6 +283,7 @@ export class VtnService extends EventEmitter {
     };
     const visible = this.visibility(p);
     const byTarget = this.targetFilter(query);
+    const activeAt = query.active === true ? Date.now() : undefined;
     const stringFilters = (['clientName', 'venName', 'resourceName'] as const).filter(
       (f) => typeof query[f] === 'string',
     );
@@ -228,6 +301,7 @@ export class VtnService extends EventEmitter {
           continue;
         if (stringFilters.some((f) => o.body[f] !== query[f])) continue;
         if (byTarget && !byTarget(o.body)) continue;
+        if (activeAt !== undefined && !eventActiveAt(o.body, activeAt)) continue;
         if (objectsFilter && !this.subscribesTo(o.body, objectsFilter)) continue;
         if (!(await visible(o))) continue;
         if (skipped < skip) {
@@ -251,6 +325,13 @@ export class VtnService extends EventEmitter {
 
   /** targetType + targetValues: an object matches when any of its targets matches (any-match). */
   private targetFilter(query: Json): ((body: Json) => boolean) | undefined {
+    // 3.1.0's `targets` query, already as (type, value) pairs: any pair matches.
+    if (Array.isArray(query.targetPairs)) {
+      const wanted = new Set(
+        (query.targetPairs as Array<[string, string]>).map(([t, v]) => `${t}\u0000${v}`),
+      );
+      return (body) => targetPairs(body.targets).some((x) => wanted.has(x));
+    }
     const type = typeof query.targetType === 'string' ? query.targetType : undefined;
     const values = Array.isArray(query.targetValues)
       ? (query.targetValues as unknown[]).map(String)
@@ -278,6 +359,12 @@ export class VtnService extends EventEmitter {
       body[key] = raw[key];
     }
     if (kind.name === 'resources') delete body.venID;
+    for (const [key, why] of Object.entries(this.extensionFields[kind.name] ?? {})) {
+      if (!(key in raw)) continue;
+      const problem = why(raw[key]);
+      if (problem) throw new VtnError(400, `${key}: ${problem}`);
+      body[key] = raw[key];
+    }
     if (kind.name === 'subscriptions' && Array.isArray(body.objectOperations)) {
       // The seed's documents use HTTP verbs; the 3.0.1 YAML uses READ/CREATE/UPDATE/DELETE.
       body.objectOperations = (body.objectOperations as unknown[]).map((oo) =>
@@ -352,6 +439,7 @@ export class VtnService extends EventEmitter {
       objectType: o.type,
       operation,
       object: o.body,
+      owner: o.owner,
       ...(origin !== undefined && o === primary ? { origin } : {}),
     }));
     try {
@@ -380,11 +468,12 @@ export class VtnService extends EventEmitter {
     raw: unknown,
     parentID?: string,
     origin?: string,
+    write: WriteOptions = {},
   ): Promise<Json> {
     const kind = KINDS[kindName];
     this.requireScope(p, kind.writeScope, kind.operations.create);
     if (kind.name === 'resources') await this.parent(p, kind, parentID);
-    const fields = this.prepare(kind, raw);
+    const fields = { ...this.prepare(kind, raw), ...write.extra };
     await this.checkReferences(kind, p, fields, parentID);
     const now = nowIso();
     const body: Json = {
@@ -395,7 +484,7 @@ export class VtnService extends EventEmitter {
       ...fields,
       ...(kind.name === 'resources' ? { venID: parentID } : {}),
     };
-    const o = this.stored(kind, body, p.clientID);
+    const o = this.stored(kind, body, write.owner !== undefined ? write.owner : p.clientID);
     await this.commit([o], [], 'POST', o, origin);
     return this.present(o);
   }
@@ -407,11 +496,12 @@ export class VtnService extends EventEmitter {
     raw: unknown,
     parentID?: string,
     origin?: string,
+    write: WriteOptions = {},
   ): Promise<Json> {
     const kind = KINDS[kindName];
     this.requireScope(p, kind.writeScope, kind.operations.update);
     const existing = await this.findVisible(p, kind, id, parentID);
-    const fields = this.prepare(kind, raw);
+    const fields = { ...this.prepare(kind, raw), ...write.extra };
     await this.checkReferences(kind, p, fields, parentID);
     let modified = nowIso();
     // Keep modificationDateTime strictly increasing even within one millisecond.
@@ -425,7 +515,7 @@ export class VtnService extends EventEmitter {
       ...fields,
       ...(kind.name === 'resources' ? { venID: existing.scope } : {}),
     };
-    const o = this.stored(kind, body, existing.owner);
+    const o = this.stored(kind, body, write.owner !== undefined ? write.owner : existing.owner);
     await this.commit([o], [], 'PUT', o, origin);
     return this.present(o);
   }
@@ -488,7 +578,9 @@ export class VtnService extends EventEmitter {
         );
         if (!matching.length) continue;
         if (owner && !(await visible(stored))) continue;
-        const text = JSON.stringify({ objectType: stored.type, operation, object: obj });
+        const text =
+          this.formatNotification?.(sub, stored, operation) ??
+          JSON.stringify({ objectType: stored.type, operation, object: obj });
         for (const oo of matching)
           entries.push({
             subscriptionID: sub.id,
