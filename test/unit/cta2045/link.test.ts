@@ -1,5 +1,14 @@
 import assert from 'assert';
-import { appAck, endShed, messageTypeSupportedQuery, shed, toHex } from '../../../src/cta2045/codec';
+import {
+  appAck,
+  Basic,
+  endShed,
+  maxPayloadQuery,
+  maxPayloadResponse,
+  messageTypeSupportedQuery,
+  shed,
+  toHex,
+} from '../../../src/cta2045/codec';
 import { LinkEndpoint, WireEvent } from '../../../src/cta2045/link';
 import { Cta2045Ucm } from '../../../src/cta2045/ucm';
 import { createTransportPair } from '../../../src/cta2045/transport';
@@ -95,6 +104,60 @@ describe('cta2045 link layer and UCM', () => {
     const r = await ucm.shed(60);
     assert.strictEqual(r.outcome, 'timeout');
     assert.match(r.reason!, /no application response/);
+  });
+
+  it('crossing requests: each end answers the other while it awaits its own response', async () => {
+    // Both ends send a request at once (an SGD that reboots mid-Shed asks its start-up
+    // question). Each owes the other a reply; a reply queued behind the pending request would
+    // stall both ends until the response timeout. The timeout here is long, so only a stall
+    // makes this fail; a timer slipping under CPU load cannot.
+    const [a, b] = createTransportPair();
+    await a.open();
+    await b.open();
+    const timing = { ...FAST, responseTimeoutMs: 10_000 };
+    const ucm = new Cta2045Ucm(a, { timing });
+    const sgd = new LinkEndpoint(
+      b,
+      (msg) =>
+        msg.kind === 'basic' && msg.opcode1 === Basic.Shed
+          ? { link: 'ack', reply: appAck(Basic.Shed) }
+          : { link: 'ack' },
+      { timing },
+    );
+    cleanup.push(() => {
+      ucm.close();
+      sgd.shutdown();
+    });
+    const t0 = Date.now();
+    const [shedResult, query] = await Promise.all([
+      ucm.shed(600),
+      sgd.send(maxPayloadQuery(), (m) => m.kind === 'datalink' && m.opcode1 === 0x19),
+    ]);
+    assert.strictEqual(shedResult.outcome, 'acked', JSON.stringify(shedResult));
+    assert.strictEqual(query.outcome, 'response');
+    assert.strictEqual(toHex(query.responseBytes!), toHex(maxPayloadResponse(0x0d)));
+    assert.ok(Date.now() - t0 < 5000, `no stall (${Date.now() - t0} ms)`);
+    assert.strictEqual(ucm.endpoint.state, 'idle');
+    assert.strictEqual(sgd.state, 'idle');
+  });
+
+  it('a late App ACK for an earlier command is not taken as the answer to the current one', async () => {
+    const peer = new RawPeer();
+    await peer.open();
+    const ucm = new Cta2045Ucm(peer.ucmSide, { timing: { ...FAST, responseTimeoutMs: 10_000 } });
+    cleanup.push(() => ucm.close());
+    const lateForEndShed = toHex(appAck(Basic.EndShed));
+    peer.onData = (hex) => {
+      if (hex !== toHex(shed(60))) return;
+      peer.send('06 00');
+      // The App ACK for an End Shed that timed out earlier arrives first, then Shed's own.
+      setTimeout(() => peer.send(lateForEndShed), 10);
+      setTimeout(() => peer.send(toHex(appAck(Basic.Shed))), 60);
+    };
+    const r = await ucm.shed(60);
+    assert.strictEqual(r.outcome, 'acked', JSON.stringify(r));
+    // Both App ACKs got their link ACK (the late one as an ordinary message).
+    await until(() => peer.hexes().filter((h) => h === '06 00').length >= 2, 2000, 'two link ACKs');
   });
 
   it('answers what the SGD sends on its own', async () => {
