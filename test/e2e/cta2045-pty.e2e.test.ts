@@ -71,6 +71,19 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
     return { clock, records };
   }
 
+  /**
+   * The heater is powered and listening before the UCM starts, as in an installation. Without
+   * this, under CPU load the simulator process may open its end after the UCM's first start-up
+   * queries went unanswered, and the handshake comes up without data-link/ALU support.
+   */
+  async function simulatorOpen(): Promise<void> {
+    await until(
+      () => !!sim?.events.some((e) => e.event === 'open'),
+      20_000,
+      'the simulator to open its port',
+    );
+  }
+
   it("handshake, then a day's schedule at 1440x: the simulator's log matches the schedule", async () => {
     const t0 = Date.parse('2026-11-28T00:00:00Z');
     const anchor = Date.now() + 4000;
@@ -86,6 +99,7 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
       [17, 21, -1],
       [21, 24, 0],
     ];
+    await simulatorOpen();
     conn!.start();
     disp!.start();
     await until(() => conn!.isUp, 10_000, 'handshake over the pty');
@@ -136,6 +150,7 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
     const { clock, records } = setup(120, t0, anchor);
     const statuses: boolean[] = [];
     disp!.on('status', (_a: unknown, up: boolean) => statuses.push(up));
+    await simulatorOpen();
     conn!.start();
     disp!.start();
     await until(() => conn!.isUp, 10_000, 'handshake');
