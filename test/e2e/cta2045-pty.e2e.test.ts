@@ -126,15 +126,18 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
     );
     collapsed.forEach((e, i) => {
       const offsetMin = (Date.parse(e.at) - (t0 + expected[i][1] * HOUR)) / 60_000;
-      // Sent at the boundary; the FOUND before it and the command take ~0.7 s real (~17 min here).
+      // Sent at the boundary, never before it; the FOUND before it and the command take ~0.7 s
+      // real (~17 min here), seen up to 2.4 s under CPU load: allow 4 s real (96 min), still
+      // well short of the next boundary (>= 2 h) and of the refresh (6 h).
       assert.ok(
-        offsetMin >= -1 && offsetMin < 45,
+        offsetMin >= -1 && offsetMin < 96,
         `${e.command} ${offsetMin.toFixed(1)} min after its boundary`,
       );
     });
     const shed = collapsed[1];
     assert.ok(
-      shed.durationSeconds! >= 3.25 * 3600 && shed.durationSeconds! <= 4.1 * 3600,
+      // The 4-hour block from when it was sent (up to 96 min late, see above), rounded up.
+      shed.durationSeconds! >= 4 * 3600 - 96 * 60 && shed.durationSeconds! <= 4.1 * 3600,
       String(shed.durationSeconds),
     );
     assert.ok(collapsed[5].extraWh! > 0);
