@@ -9,6 +9,9 @@
  * frame the caller's matcher accepts and link-ACK it 40 ms later. Every received frame is
  * answered with exactly one link ACK or NAK 40 ms after it ends (tMA); a new message starts only
  * after >= 100 ms of bus idle (tIM) and never while a frame is arriving (half duplex).
+ * While we await an application response, our replies to requests the peer sends meanwhile
+ * still go out (each waits for its own link ACK): both ends may ask at once, and a reply held
+ * back behind our pending request would stall both until the response timeout.
  */
 import { EventEmitter } from 'events';
 import { Clock, realClock, TimerHandle } from './clock';
