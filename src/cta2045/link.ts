@@ -9,6 +9,9 @@
  * frame the caller's matcher accepts and link-ACK it 40 ms later. Every received frame is
  * answered with exactly one link ACK or NAK 40 ms after it ends (tMA); a new message starts only
  * after >= 100 ms of bus idle (tIM) and never while a frame is arriving (half duplex).
+ * While we await an application response, our replies to requests the peer sends meanwhile
+ * still go out (each waits for its own link ACK): both ends may ask at once, and a reply held
+ * back behind our pending request would stall both until the response timeout.
  */
 import { EventEmitter } from 'events';
 import { Clock, realClock, TimerHandle } from './clock';
@@ -100,6 +103,8 @@ interface Job {
   expect: ((msg: Cta2045Message) => boolean) | null;
   tries: number;
   notBefore: number;
+  /** Our application reply to a request the peer sent: may go out while we await a response. */
+  reply: boolean;
   resolve: (r: SendResult) => void;
 }
 
@@ -123,9 +128,14 @@ export class LinkEndpoint extends EventEmitter {
   private deadlineTimer: TimerHandle | null = null;
   private readonly timers = new Set<TimerHandle>();
   private readonly pendingWaits = new Set<() => void>();
+  /** Wakes a transaction that awaits its application response when a reply is queued. */
+  private replyQueued: (() => void) | null = null;
+  /** The job whose link ACK `waiter` awaits (a response to that job implies its ACK). */
+  private waiterJob: Job | null = null;
   private waiter:
     ((ev: { kind: 'ack' } | { kind: 'nak'; reason: number } | { kind: 'timeout' }) => void) | null = null;
   private responseWaiter: {
+    job: Job;
     match: (m: Cta2045Message) => boolean;
     resolve: (r: { msg: Cta2045Message; bytes: Uint8Array } | null) => void;
   } | null = null;
@@ -190,9 +200,13 @@ export class LinkEndpoint extends EventEmitter {
   ): Promise<SendResult> {
     if (this.closedFlag) return Promise.resolve({ outcome: 'closed', attempts: 0 });
     return new Promise((resolve) => {
-      const job: Job = { bytes, expect, tries, notBefore, resolve };
-      if (urgent) this.queue.unshift(job);
-      else this.queue.push(job);
+      const job: Job = { bytes, expect, tries, notBefore, reply: urgent, resolve };
+      if (urgent) {
+        // Replies go before our own queued requests, in the order the requests arrived.
+        const i = this.queue.findIndex((j) => !j.reply);
+        this.queue.splice(i < 0 ? this.queue.length : i, 0, job);
+        this.replyQueued?.();
+      } else this.queue.push(job);
       void this.pump();
     });
   }
@@ -212,6 +226,7 @@ export class LinkEndpoint extends EventEmitter {
     this.transport.off('error', this.onError);
     const waiting = this.waiter;
     this.waiter = null;
+    this.waiterJob = null;
     waiting?.({ kind: 'timeout' });
     const rw = this.responseWaiter;
     this.responseWaiter = null;
@@ -280,19 +295,15 @@ export class LinkEndpoint extends EventEmitter {
     }
   }
 
-  private async run(job: Job): Promise<SendResult> {
-    await this.idleBus(job.notBefore);
-    if (this.closedFlag || !this.transport.isOpen) return { outcome: 'closed', attempts: 0 };
-    const started = this.clock.now();
+  /**
+   * Write a frame and wait for its link ACK, with retries (tries, retry delay, tIM before each).
+   * Used for every frame, including our replies sent while a request of ours is pending.
+   */
+  private async transmit(
+    job: Job,
+  ): Promise<{ acked: boolean; attempts: number; nakReason?: number; closed: boolean }> {
     let attempts = 0;
-    let acked = false;
     let nakReason: number | undefined;
-    // Arm the response waiter before writing: a fast peer may answer before the ACK is seen.
-    let response: Promise<{ msg: Cta2045Message; bytes: Uint8Array } | null> | null = null;
-    if (job.expect) {
-      const match = job.expect;
-      response = new Promise((resolve) => (this.responseWaiter = { match, resolve }));
-    }
     while (attempts < job.tries && !this.closedFlag) {
       if (attempts > 0) {
         await this.wait(this.timing.retryDelayMs);
@@ -302,9 +313,11 @@ export class LinkEndpoint extends EventEmitter {
       const ack = new Promise<{ kind: 'ack' } | { kind: 'nak'; reason: number } | { kind: 'timeout' }>(
         (resolve) => {
           this.waiter = resolve;
+          this.waiterJob = job;
           this.later(this.timing.linkAckTimeoutMs, () => {
             if (this.waiter === resolve) {
               this.waiter = null;
+              this.waiterJob = null;
               resolve({ kind: 'timeout' });
             }
           });
@@ -312,16 +325,14 @@ export class LinkEndpoint extends EventEmitter {
       );
       this.setState('waiting-link-ack');
       if (!(await this.write(job.bytes))) {
-        this.waiter = null;
-        this.responseWaiter = null;
-        this.setState(this.closedFlag ? 'closed' : 'idle');
-        return { outcome: 'closed', attempts };
+        if (this.waiterJob === job) {
+          this.waiter = null;
+          this.waiterJob = null;
+        }
+        return { acked: false, attempts, closed: true };
       }
       const ev = await ack;
-      if (ev.kind === 'ack') {
-        acked = true;
-        break;
-      }
+      if (ev.kind === 'ack') return { acked: true, attempts, closed: false };
       if (ev.kind === 'nak') {
         nakReason = ev.reason;
         // Checksum error or timeout at the peer: the frame was damaged, try again.
@@ -329,13 +340,28 @@ export class LinkEndpoint extends EventEmitter {
         break;
       }
     }
+    return { acked: false, attempts, nakReason, closed: this.closedFlag };
+  }
+
+  private async run(job: Job): Promise<SendResult> {
+    await this.idleBus(job.notBefore);
+    if (this.closedFlag || !this.transport.isOpen) return { outcome: 'closed', attempts: 0 };
+    const started = this.clock.now();
+    // Arm the response waiter before writing: a fast peer may answer before the ACK is seen.
+    let response: Promise<{ msg: Cta2045Message; bytes: Uint8Array } | null> | null = null;
+    if (job.expect) {
+      const match = job.expect;
+      response = new Promise((resolve) => (this.responseWaiter = { job, match, resolve }));
+    }
+    const sent = await this.transmit(job);
+    const { attempts } = sent;
     const linkAckMs = this.clock.now() - started;
-    if (!acked) {
+    if (!sent.acked) {
       this.responseWaiter = null;
       this.setState(this.closedFlag ? 'closed' : 'idle');
-      if (this.closedFlag) return { outcome: 'closed', attempts };
-      return nakReason !== undefined
-        ? { outcome: 'link-nak', nakReason, attempts }
+      if (sent.closed || this.closedFlag) return { outcome: 'closed', attempts };
+      return sent.nakReason !== undefined
+        ? { outcome: 'link-nak', nakReason: sent.nakReason, attempts }
         : this.linkTimeout(attempts);
     }
     if (!response) {
@@ -343,10 +369,39 @@ export class LinkEndpoint extends EventEmitter {
       return { outcome: 'link-acked', attempts, linkAckMs };
     }
     this.setState('waiting-response');
-    const got = await Promise.race([
-      response,
-      new Promise<null>((resolve) => this.later(this.timing.responseTimeoutMs, () => resolve(null))),
-    ]);
+    let timedOut = false;
+    const timeout = new Promise<null>((resolve) =>
+      this.later(this.timing.responseTimeoutMs, () => {
+        timedOut = true;
+        resolve(null);
+      }),
+    );
+    let got: { msg: Cta2045Message; bytes: Uint8Array } | null = null;
+    for (;;) {
+      // The peer may send a request of its own while it owes us our response (an SGD that
+      // reboots and asks its start-up questions, an unsolicited state, a customer override).
+      // Our reply goes out now: if it waited behind our pending request, and the peer's
+      // response waited behind its pending request, both ends would stall until timing out.
+      const replyQueued = new Promise<'reply'>((resolve) => (this.replyQueued = () => resolve('reply')));
+      const pendingReply = this.queue.some((j) => j.reply);
+      const ev = pendingReply ? 'reply' : await Promise.race([response, timeout, replyQueued]);
+      this.replyQueued = null;
+      if (ev !== 'reply') {
+        got = ev;
+        break;
+      }
+      if (timedOut || this.closedFlag) break;
+      const i = this.queue.findIndex((j) => j.reply);
+      const reply = this.queue.splice(i, 1)[0];
+      reply.resolve(await this.runReply(reply));
+      if (this.closedFlag) break;
+      if (this.responseWaiter?.job !== job) {
+        // The response arrived while our reply was on the wire.
+        got = await Promise.race([response, timeout]);
+        break;
+      }
+      this.setState('waiting-response');
+    }
     this.responseWaiter = null;
     this.setState(this.closedFlag ? 'closed' : 'idle');
     if (!got) return { outcome: this.closedFlag ? 'closed' : 'response-timeout', attempts, linkAckMs };
@@ -358,6 +413,20 @@ export class LinkEndpoint extends EventEmitter {
       linkAckMs,
       responseMs: this.clock.now() - started,
     };
+  }
+
+  /** A reply sent while our own request awaits its response (no response expected to it). */
+  private async runReply(job: Job): Promise<SendResult> {
+    await this.idleBus(job.notBefore);
+    if (this.closedFlag || !this.transport.isOpen) return { outcome: 'closed', attempts: 0 };
+    const started = this.clock.now();
+    const sent = await this.transmit(job);
+    if (sent.acked)
+      return { outcome: 'link-acked', attempts: sent.attempts, linkAckMs: this.clock.now() - started };
+    if (sent.closed || this.closedFlag) return { outcome: 'closed', attempts: sent.attempts };
+    return sent.nakReason !== undefined
+      ? { outcome: 'link-nak', nakReason: sent.nakReason, attempts: sent.attempts }
+      : this.linkTimeout(sent.attempts);
   }
 
   private linkTimeout(attempts: number): SendResult {
@@ -425,6 +494,7 @@ export class LinkEndpoint extends EventEmitter {
       const w = this.waiter;
       if (w) {
         this.waiter = null;
+        this.waiterJob = null;
         w(ev);
       }
       // A stray ACK/NAK with nothing pending is ignored (never acknowledged).
@@ -445,10 +515,12 @@ export class LinkEndpoint extends EventEmitter {
     const rw = this.responseWaiter;
     if (rw && this.stateValue !== 'idle' && rw.match(msg)) {
       this.responseWaiter = null;
-      // A response may overtake the link ACK on a fast peer; the ACK is implied.
+      // A response may overtake the link ACK on a fast peer; the ACK is implied. Only for the
+      // frame it answers: a reply of ours in flight still needs its own link ACK.
       const w = this.waiter;
-      if (w) {
+      if (w && this.waiterJob === rw.job) {
         this.waiter = null;
+        this.waiterJob = null;
         w({ kind: 'ack' });
       }
       this.sendLinkReply(LINK_ACK);

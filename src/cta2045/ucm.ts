@@ -13,7 +13,6 @@ import {
   appAck,
   Basic,
   basic,
-  basicName,
   commodityReadRequest,
   CommodityRecord,
   Cta2045Message,
@@ -172,21 +171,19 @@ export class Cta2045Ucm extends EventEmitter {
   /** Send a Basic DR command; the App ACK must name its opcode, an App NAK gives the reason. */
   async basicCommand(command: string, opcode1: number, opcode2: number): Promise<CommandResult> {
     const bytes = basic(opcode1, opcode2);
+    // An App ACK names the opcode it acknowledges: one for another opcode is a late answer to
+    // an earlier command (sent after that command timed out), not this command's answer. It is
+    // left to the request handler (link ACK only) and we keep waiting for ours. An App NAK
+    // carries only a reason, so any App NAK answers the pending command.
     const r = await this.endpoint.send(
       bytes,
-      (m) => m.kind === 'basic' && (m.opcode1 === Basic.AppAck || m.opcode1 === Basic.AppNak),
+      (m) =>
+        m.kind === 'basic' &&
+        ((m.opcode1 === Basic.AppAck && m.opcode2 === opcode1) || m.opcode1 === Basic.AppNak),
     );
     const base = { command, frame: toHex(bytes), attempts: r.attempts, latencyMs: r.responseMs };
     if (r.outcome === 'response' && r.response?.kind === 'basic') {
-      if (r.response.opcode1 === Basic.AppAck && r.response.opcode2 === opcode1)
-        return { ...base, outcome: 'acked' };
-      if (r.response.opcode1 === Basic.AppAck) {
-        return {
-          ...base,
-          outcome: 'nak',
-          reason: `App ACK for the wrong opcode (${basicName(r.response.opcode2)})`,
-        };
-      }
+      if (r.response.opcode1 === Basic.AppAck) return { ...base, outcome: 'acked' };
       return {
         ...base,
         outcome: 'nak',

@@ -103,7 +103,7 @@ function flow(serialPath: string): unknown[] {
 }
 
 describe('e2e: cta2045-out in Node-RED over a real pty to the simulator', function () {
-  this.timeout(90_000);
+  this.timeout(180_000);
   let red: NodeRedInstance | undefined;
   let pty: PtyPair | undefined;
   let sim: SimProcess | undefined;

@@ -71,6 +71,19 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
     return { clock, records };
   }
 
+  /**
+   * The heater is powered and listening before the UCM starts, as in an installation. Without
+   * this, under CPU load the simulator process may open its end after the UCM's first start-up
+   * queries went unanswered, and the handshake comes up without data-link/ALU support.
+   */
+  async function simulatorOpen(): Promise<void> {
+    await until(
+      () => !!sim?.events.some((e) => e.event === 'open'),
+      20_000,
+      'the simulator to open its port',
+    );
+  }
+
   it("handshake, then a day's schedule at 1440x: the simulator's log matches the schedule", async () => {
     const t0 = Date.parse('2026-11-28T00:00:00Z');
     const anchor = Date.now() + 4000;
@@ -86,6 +99,7 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
       [17, 21, -1],
       [21, 24, 0],
     ];
+    await simulatorOpen();
     conn!.start();
     disp!.start();
     await until(() => conn!.isUp, 10_000, 'handshake over the pty');
@@ -112,15 +126,18 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
     );
     collapsed.forEach((e, i) => {
       const offsetMin = (Date.parse(e.at) - (t0 + expected[i][1] * HOUR)) / 60_000;
-      // Sent at the boundary; the FOUND before it and the command take ~0.7 s real (~17 min here).
+      // Sent at the boundary, never before it; the FOUND before it and the command take ~0.7 s
+      // real (~17 min here), seen up to 2.4 s under CPU load: allow 4 s real (96 min), still
+      // well short of the next boundary (>= 2 h) and of the refresh (6 h).
       assert.ok(
-        offsetMin >= -1 && offsetMin < 45,
+        offsetMin >= -1 && offsetMin < 96,
         `${e.command} ${offsetMin.toFixed(1)} min after its boundary`,
       );
     });
     const shed = collapsed[1];
     assert.ok(
-      shed.durationSeconds! >= 3.25 * 3600 && shed.durationSeconds! <= 4.1 * 3600,
+      // The 4-hour block from when it was sent (up to 96 min late, see above), rounded up.
+      shed.durationSeconds! >= 4 * 3600 - 96 * 60 && shed.durationSeconds! <= 4.1 * 3600,
       String(shed.durationSeconds),
     );
     assert.ok(collapsed[5].extraWh! > 0);
@@ -136,6 +153,7 @@ describe('e2e: UCM <-> simulator over a socat pty pair', function () {
     const { clock, records } = setup(120, t0, anchor);
     const statuses: boolean[] = [];
     disp!.on('status', (_a: unknown, up: boolean) => statuses.push(up));
+    await simulatorOpen();
     conn!.start();
     disp!.start();
     await until(() => conn!.isUp, 10_000, 'handshake');

@@ -1,5 +1,5 @@
 import assert from 'assert';
-import { scaledClock } from '../../../src/cta2045/clock';
+import { Clock, scaledClock } from '../../../src/cta2045/clock';
 import { Cta2045Connection } from '../../../src/cta2045/connection';
 import {
   DispatchRecord,
@@ -9,7 +9,7 @@ import {
 } from '../../../src/cta2045/dispatcher';
 import { SimulatorVariants, WaterHeaterSimulator } from '../../../src/cta2045/simulator/water-heater';
 import { SimulatedWire } from '../../../src/cta2045/simulator/wire';
-import { FAST, until } from './helpers';
+import { FAST, ManualClock, until } from './helpers';
 
 const T0 = Date.parse('2026-11-27T12:00:00Z');
 const min = (m: number): string => new Date(T0 + m * 60_000).toISOString();
@@ -20,7 +20,7 @@ interface Rig {
   conn: Cta2045Connection;
   disp: ScheduleDispatcher;
   records: DispatchRecord[];
-  clock: ReturnType<typeof scaledClock>;
+  clock: Clock;
 }
 
 describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', () => {
@@ -33,9 +33,12 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
     }
   });
 
-  /** factor: simulated seconds per real second. Starts 5 simulated seconds before T0. */
+  /**
+   * factor: simulated seconds per real second, starting 5 simulated seconds before T0; or a
+   * ManualClock the test moves itself (for exact schedule timing).
+   */
   async function rig(
-    factor: number,
+    factor: number | ManualClock,
     options: {
       variants?: Partial<SimulatorVariants>;
       refreshSeconds?: number;
@@ -43,7 +46,7 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
       commodity7?: 'take' | 'stored';
     } = {},
   ): Promise<Rig> {
-    const clock = scaledClock(factor, T0 - 5000);
+    const clock = factor instanceof ManualClock ? factor : scaledClock(factor, T0 - 5000);
     const sim = new WaterHeaterSimulator({ clock, timing: FAST, variants: options.variants });
     const wire = new SimulatedWire(sim);
     const conn = new Cta2045Connection({
@@ -71,8 +74,11 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
   }
 
   it('sends each block at its boundary with the remaining block duration, End Shed for Normal', async () => {
-    // 60 simulated seconds per real second... too slow; 600: 10 min per second.
-    const { sim, disp, records } = await rig(600);
+    // Schedule time moves only when the test advances it (ManualClock); the link runs in real
+    // time. So each command carries exactly the schedule time it was decided at, whatever the
+    // CPU load. Refresh is out of the way: every command here must come from a boundary.
+    const clock = new ManualClock(T0);
+    const { sim, disp, records } = await rig(clock, { refreshSeconds: 100_000 });
     disp.setSchedule([
       { start: min(0), end: min(15), signal: -1 },
       { start: min(15), end: min(30), signal: -1 },
@@ -80,53 +86,50 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
       { start: min(45), end: min(60), signal: 1 },
       { start: min(60), end: min(75), signal: 2, extraWh: 1500 },
     ]);
-    await until(
-      () =>
-        sim
-          .commandLog()
-          .some((e, i) => i > 0 && e.command === 'normal' && Date.parse(e.at) > T0 + 70 * 60_000),
-      15000,
-      'the final Normal',
+    await until(() => records.length === 1, 5000, 'the Shed for the schedule');
+    for (const [i, m] of [15, 30, 45, 60, 75].entries()) {
+      clock.advanceTo(T0 + m * 60_000);
+      await until(() => records.length === i + 2, 5000, `the command at ${m} min`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.strictEqual(records.length, 6, JSON.stringify(records.map((r) => [r.trigger, r.command])));
+    assert.deepStrictEqual(
+      records.map((r) => r.trigger),
+      ['schedule', 'boundary', 'boundary', 'boundary', 'boundary', 'boundary'],
     );
     // Every interval boundary re-sends the current command (docs 5 rule 3): the Shed block's
     // second interval repeats Shed with the remaining time. Collapse repeats to compare.
     const all = sim.commandLog();
-    const log = all.filter((e, i) => i === 0 || e.command !== all[i - 1].command);
     assert.deepStrictEqual(
-      log.map((e) => e.command),
-      ['shed', 'normal', 'loadup', 'advanced-loadup', 'normal'],
+      all.map((e) => e.command),
+      ['shed', 'shed', 'normal', 'loadup', 'advanced-loadup', 'normal'],
       JSON.stringify(all),
     );
-    const repeat = all[1];
-    assert.strictEqual(repeat.command, 'shed');
-    assert.ok(Math.abs(Date.parse(repeat.at) - T0 - 15 * 60_000) < 60_000, 'repeat at the 15-min boundary');
-    // Durations cover the rest of the block from when the command arrived, rounded up by < 2(2N+1) s.
+    const at = (i: number): number => (Date.parse(all[i].at) - T0) / 60_000;
+    assert.deepStrictEqual(
+      all.map((_, i) => at(i)),
+      [0, 15, 30, 45, 60, 75],
+      'shed as soon as the schedule arrives, then each command at its boundary',
+    );
+    // Durations cover the rest of the block from when the command was sent, rounded up to the
+    // next 2N^2 seconds (the Basic DR duration byte): never short, and at most 2(2N+1) s long.
+    const blockEnd: Record<string, number> = { shed: 30, loadup: 60, 'advanced-loadup': 75 };
     for (const e of all.filter((x) => x.durationSeconds)) {
-      const blockEnd = e.command === 'shed' ? 30 : e.command === 'loadup' ? 60 : 75;
-      const remaining = (T0 + blockEnd * 60_000 - Date.parse(e.at)) / 1000;
+      const remaining = (T0 + blockEnd[e.command] * 60_000 - Date.parse(e.at)) / 1000;
+      const n = Math.ceil(Math.sqrt(remaining / 2) - 1e-9);
       assert.ok(
-        e.durationSeconds! >= remaining,
-        `${e.command} at ${e.at}: ${e.durationSeconds} >= ${remaining}`,
-      );
-      assert.ok(
-        e.durationSeconds! <= remaining + 150,
-        `${e.command} at ${e.at}: ${e.durationSeconds} ~ ${remaining}`,
+        e.durationSeconds! >= remaining && e.durationSeconds! < remaining + 2 * (2 * n + 1),
+        `${e.command} at ${e.at}: ${e.durationSeconds} s for ${remaining} s remaining`,
       );
     }
-    // Shed covers the whole 30-minute block (two intervals) from its start, rounded up.
-    assert.ok(
-      log[0].durationSeconds! >= 30 * 60 && log[0].durationSeconds! < 31 * 60,
-      String(log[0].durationSeconds),
-    );
-    const at = (i: number): number => Date.parse(log[i].at) - T0;
-    assert.ok(at(0) < 3 * 60_000, `shed as soon as the schedule arrives (${at(0)} ms)`);
-    assert.ok(Math.abs(at(1) - 30 * 60_000) < 60_000, `End Shed at 30 min (${at(1) / 60000} min)`);
-    assert.ok(Math.abs(at(2) - 45 * 60_000) < 60_000, `Load Up at 45 min`);
-    assert.strictEqual(log[3].extraWh, 1500);
-    assert.ok(Math.abs(at(4) - 75 * 60_000) < 60_000, 'Normal after the schedule ends');
+    // Shed covers the whole 30-minute block (two intervals) from its start.
+    assert.strictEqual(all[0].durationSeconds, 30 * 60);
+    assert.strictEqual(all[1].durationSeconds, 968, '15 min rounds up to 2 x 22^2 s');
+    assert.strictEqual(all[4].extraWh, 1500);
+    assert.strictEqual(all[4].durationSeconds, 15 * 60);
     // FOUND goes out before every command.
     const found = sim.log.filter((e) => e.command === 'outside-comm-found').length;
-    assert.ok(found >= 5, `FOUND before each command (${found})`);
+    assert.ok(found >= 6, `FOUND before each command (${found})`);
     assert.ok(
       records.every((r) => r.outcome === 'acked'),
       JSON.stringify(records.map((r) => r.outcome)),
@@ -134,17 +137,39 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
   });
 
   it('re-asserts inside a long block (~15 min), so a lost frame or reboot self-heals', async () => {
-    const { sim, disp } = await rig(900, { refreshSeconds: 900 });
+    const clock = new ManualClock(T0);
+    const { sim, disp, records } = await rig(clock, { refreshSeconds: 900 });
     disp.setSchedule([{ start: min(0), end: min(120), signal: -1 }]);
-    await until(() => sim.commandLog().length >= 3, 15000, 'three sheds');
-    const sheds = sim.commandLog().slice(0, 3);
-    assert.ok(sheds.every((e) => e.command === 'shed'));
+    await until(() => records.length === 1, 5000, 'the first Shed');
+    clock.advanceTo(T0 + 15 * 60_000 - 1000);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.strictEqual(records.length, 1, 'no refresh before 15 min');
+    for (const m of [15, 30]) {
+      const before = records.length;
+      clock.advanceTo(T0 + m * 60_000);
+      await until(() => records.length === before + 1, 5000, `the refresh at ${m} min`);
+    }
+    const sheds = sim.commandLog();
+    assert.deepStrictEqual(
+      sheds.map((e) => e.command),
+      ['shed', 'shed', 'shed'],
+    );
+    assert.deepStrictEqual(
+      records.map((r) => [r.trigger, r.outcome]),
+      [
+        ['schedule', 'acked'],
+        ['refresh', 'acked'],
+        ['refresh', 'acked'],
+      ],
+    );
     const gap = Date.parse(sheds[2].at) - Date.parse(sheds[1].at);
-    assert.ok(gap >= 14 * 60_000 && gap < 17 * 60_000, `refresh every ~15 min (${gap / 60000})`);
+    assert.strictEqual(gap, 15 * 60_000, 'refresh every 15 min');
     assert.ok(
-      sheds[1].durationSeconds! < sheds[0].durationSeconds!,
+      sheds[2].durationSeconds! < sheds[1].durationSeconds! &&
+        sheds[1].durationSeconds! < sheds[0].durationSeconds!,
       'the refresh carries the remaining time',
     );
+    assert.ok(sheds[2].durationSeconds! >= 90 * 60);
   });
 
   it('re-asserts after an SGD reboot', async () => {

@@ -1,4 +1,5 @@
 /** Shared fixtures for the CTA-2045 unit tests: fast protocol timing and a raw scripted peer. */
+import { Clock, TimerHandle } from '../../../src/cta2045/clock';
 import { LinkTiming } from '../../../src/cta2045/link';
 import { InProcessTransport, createTransportPair } from '../../../src/cta2045/transport';
 import { fromHex, toHex } from '../../../src/cta2045/codec';
@@ -48,5 +49,48 @@ export class RawPeer {
   }
   hexes(): string[] {
     return this.received.map((r) => r.hex);
+  }
+}
+
+/**
+ * A schedule clock that moves only when the test says so. The link keeps real protocol timing;
+ * schedule time stands still while a command is on the wire, so boundary times and remaining
+ * durations are exact whatever the CPU load (a scaled clock turns 100 ms of timer slip into a
+ * simulated minute at factor 600).
+ */
+export class ManualClock implements Clock {
+  private t: number;
+  private seq = 0;
+  private timers: Array<{ id: number; due: number; fn: () => void }> = [];
+
+  constructor(start: number) {
+    this.t = start;
+  }
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = ++this.seq;
+    this.timers.push({ id, due: this.t + Math.max(0, ms), fn });
+    return { id };
+  }
+
+  clearTimeout(handle: TimerHandle | null | undefined): void {
+    if (handle) this.timers = this.timers.filter((x) => x.id !== handle.id);
+  }
+
+  /** Move to `at`, firing each timer due by then at its own due time, earliest first. */
+  advanceTo(at: number): void {
+    for (;;) {
+      const due = this.timers.filter((x) => x.due <= at);
+      if (!due.length) break;
+      const next = due.reduce((a, b) => (b.due < a.due || (b.due === a.due && b.id < a.id) ? b : a));
+      this.timers = this.timers.filter((x) => x !== next);
+      this.t = Math.max(this.t, next.due);
+      next.fn();
+    }
+    this.t = Math.max(this.t, at);
   }
 }

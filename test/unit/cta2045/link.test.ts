@@ -1,5 +1,14 @@
 import assert from 'assert';
-import { appAck, endShed, messageTypeSupportedQuery, shed, toHex } from '../../../src/cta2045/codec';
+import {
+  appAck,
+  Basic,
+  endShed,
+  maxPayloadQuery,
+  maxPayloadResponse,
+  messageTypeSupportedQuery,
+  shed,
+  toHex,
+} from '../../../src/cta2045/codec';
 import { LinkEndpoint, WireEvent } from '../../../src/cta2045/link';
 import { Cta2045Ucm } from '../../../src/cta2045/ucm';
 import { createTransportPair } from '../../../src/cta2045/transport';
@@ -17,7 +26,8 @@ describe('cta2045 link layer and UCM', () => {
     await a.open();
     await b.open();
     const sim = new WaterHeaterSimulator({ timing: fast ? FAST : undefined, ...opts });
-    sim.attach(b);
+    const simWire: WireEvent[] = [];
+    sim.attach(b).on('wire', (w: WireEvent) => simWire.push(w));
     const ucm = new Cta2045Ucm(a, { timing: fast ? FAST : undefined });
     const wire: WireEvent[] = [];
     ucm.endpoint.on('wire', (w: WireEvent) => wire.push(w));
@@ -25,11 +35,11 @@ describe('cta2045 link layer and UCM', () => {
       ucm.close();
       sim.detach();
     });
-    return { ucm, sim, wire, a, b };
+    return { ucm, sim, wire, simWire, a, b };
   }
 
   it('runs a Shed transaction with the real protocol timing: frame, ACK, App ACK, our ACK after 40 ms', async () => {
-    const { ucm, wire } = await ucmAndSim({}, false);
+    const { ucm, wire, simWire } = await ucmAndSim({}, false);
     const r = await ucm.shed(3600);
     assert.strictEqual(r.outcome, 'acked');
     assert.strictEqual(r.frame, '08 01 00 02 01 2B B5 68');
@@ -39,9 +49,15 @@ describe('cta2045 link layer and UCM', () => {
       wire.map((w) => `${w.direction} ${toHex(w.bytes)}`),
       ['tx 08 01 00 02 01 2B B5 68', 'rx 06 00', 'rx 08 01 00 02 03 01 04 42', 'tx 06 00'],
     );
-    const [sent, ack, response, ourAck] = wire.map((w) => w.at);
-    assert.ok(ack - sent >= 38, `SGD ACK after tMA (${ack - sent} ms)`);
-    assert.ok(response - ack >= 98, `application response after tAR (${response - ack} ms)`);
+    // Each spacing is measured at the end that keeps it, from its own timestamps: delivery
+    // through the event loop can lag under CPU load and shorten a gap seen from the other end.
+    const [, ack, response, ourAck] = wire.map((w) => w.at);
+    const sgd = simWire.slice(0, 3).map((w) => `${w.direction} ${toHex(w.bytes)}`);
+    assert.deepStrictEqual(sgd, ['rx 08 01 00 02 01 2B B5 68', 'tx 06 00', 'tx 08 01 00 02 03 01 04 42']);
+    const [sgdGot, sgdAck, sgdResponse] = simWire.map((w) => w.at);
+    assert.ok(sgdAck - sgdGot >= 38, `SGD ACK after tMA (${sgdAck - sgdGot} ms)`);
+    assert.ok(sgdResponse - sgdAck >= 98, `application response after tAR (${sgdResponse - sgdAck} ms)`);
+    assert.ok(response >= ack, 'the UCM saw the ACK first');
     assert.ok(
       ourAck - response >= 38 && ourAck - response < 1000,
       `our ACK after 40 ms (${ourAck - response} ms)`,
@@ -57,12 +73,19 @@ describe('cta2045 link layer and UCM', () => {
     await peer.open();
     const ep = new LinkEndpoint(peer.ucmSide, () => ({ link: 'silent' }));
     cleanup.push(() => ep.shutdown());
+    // Measure when the frames were written, not when the peer saw them: delivery can lag under
+    // CPU load and would shorten an apparent gap; timers can only fire late.
+    const writes: number[] = [];
+    ep.on('wire', (w: WireEvent) => {
+      if (w.direction === 'tx') writes.push(w.at);
+    });
     const t0 = Date.now();
     const r = await ep.send(shed(60));
     assert.strictEqual(r.outcome, 'link-timeout');
     assert.strictEqual(r.attempts, 3);
-    assert.strictEqual(peer.received.length, 3);
-    const gaps = [peer.received[1].at - peer.received[0].at, peer.received[2].at - peer.received[1].at];
+    await until(() => peer.received.length === 3, 2000, 'three frames at the peer');
+    assert.strictEqual(writes.length, 3);
+    const gaps = [writes[1] - writes[0], writes[2] - writes[1]];
     for (const g of gaps) assert.ok(g >= 690 && g < 2500, `200 ms wait + 500 ms pause, got ${g}`);
     assert.ok(Date.now() - t0 >= 3 * 200 + 2 * 500 - 20);
   });
@@ -95,6 +118,60 @@ describe('cta2045 link layer and UCM', () => {
     const r = await ucm.shed(60);
     assert.strictEqual(r.outcome, 'timeout');
     assert.match(r.reason!, /no application response/);
+  });
+
+  it('crossing requests: each end answers the other while it awaits its own response', async () => {
+    // Both ends send a request at once (an SGD that reboots mid-Shed asks its start-up
+    // question). Each owes the other a reply; a reply queued behind the pending request would
+    // stall both ends until the response timeout. The timeout here is long, so only a stall
+    // makes this fail; a timer slipping under CPU load cannot.
+    const [a, b] = createTransportPair();
+    await a.open();
+    await b.open();
+    const timing = { ...FAST, responseTimeoutMs: 10_000 };
+    const ucm = new Cta2045Ucm(a, { timing });
+    const sgd = new LinkEndpoint(
+      b,
+      (msg) =>
+        msg.kind === 'basic' && msg.opcode1 === Basic.Shed
+          ? { link: 'ack', reply: appAck(Basic.Shed) }
+          : { link: 'ack' },
+      { timing },
+    );
+    cleanup.push(() => {
+      ucm.close();
+      sgd.shutdown();
+    });
+    const t0 = Date.now();
+    const [shedResult, query] = await Promise.all([
+      ucm.shed(600),
+      sgd.send(maxPayloadQuery(), (m) => m.kind === 'datalink' && m.opcode1 === 0x19),
+    ]);
+    assert.strictEqual(shedResult.outcome, 'acked', JSON.stringify(shedResult));
+    assert.strictEqual(query.outcome, 'response');
+    assert.strictEqual(toHex(query.responseBytes!), toHex(maxPayloadResponse(0x0d)));
+    assert.ok(Date.now() - t0 < 5000, `no stall (${Date.now() - t0} ms)`);
+    assert.strictEqual(ucm.endpoint.state, 'idle');
+    assert.strictEqual(sgd.state, 'idle');
+  });
+
+  it('a late App ACK for an earlier command is not taken as the answer to the current one', async () => {
+    const peer = new RawPeer();
+    await peer.open();
+    const ucm = new Cta2045Ucm(peer.ucmSide, { timing: { ...FAST, responseTimeoutMs: 10_000 } });
+    cleanup.push(() => ucm.close());
+    const lateForEndShed = toHex(appAck(Basic.EndShed));
+    peer.onData = (hex) => {
+      if (hex !== toHex(shed(60))) return;
+      peer.send('06 00');
+      // The App ACK for an End Shed that timed out earlier arrives first, then Shed's own.
+      setTimeout(() => peer.send(lateForEndShed), 10);
+      setTimeout(() => peer.send(toHex(appAck(Basic.Shed))), 60);
+    };
+    const r = await ucm.shed(60);
+    assert.strictEqual(r.outcome, 'acked', JSON.stringify(r));
+    // Both App ACKs got their link ACK (the late one as an ordinary message).
+    await until(() => peer.hexes().filter((h) => h === '06 00').length >= 2, 2000, 'two link ACKs');
   });
 
   it('answers what the SGD sends on its own', async () => {
