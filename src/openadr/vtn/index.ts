@@ -87,7 +87,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
   if (options.onChange) service.on('change', options.onChange);
   notifier.start();
   // Changes other instances commit to a shared store come out here too (PostgreSQL LISTEN/NOTIFY).
-  const unwatch = store.watchChanges?.((events) => {
+  const watch = store.watchChanges?.((events) => {
     for (const e of events) {
       // Not ours: an origin is only meaningful where it was set (two Node-RED instances running
       // the same flow have nodes with the same id).
@@ -96,6 +96,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
     }
     notifier.kick(); // their notifications may be ours to deliver
   });
+  await watch?.ready;
 
   const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '') || '';
   const app = express();
@@ -204,7 +205,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
           }, 1000).unref();
         });
       }
-      await unwatch?.();
+      await watch?.stop();
       await notifier.stop();
       await mqttNotifier?.stop();
       await store.close();

@@ -10,6 +10,7 @@ import type { Principal, TokenAuthority } from './auth';
 import { KINDS, type KindName } from './kinds';
 import { problem, VtnError } from './problem';
 import type { VtnService } from './service';
+import { bearerAuthenticator, jsonOnly } from './request-guards';
 
 export interface RouteOptions {
   bodyLimit?: string;
@@ -114,26 +115,10 @@ export function apiRouter(
   options: RouteOptions = {},
 ): Router {
   const router = express.Router({ caseSensitive: true, strict: false });
-  const jsonBody = express.json({ limit: options.bodyLimit ?? '1mb', type: () => true });
   const formBody = express.urlencoded({ extended: false, limit: '16kb', type: () => true });
 
-  const authenticate = (req: Request): Principal => {
-    const header = req.get('authorization');
-    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!m)
-      throw new VtnError(401, 'a bearer token is required (Authorization: Bearer <token>)', {
-        'WWW-Authenticate': 'Bearer',
-      });
-    return auth.verify(m[1]);
-  };
-
-  const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
-    if (!req.is('application/json') && !req.is('application/*+json'))
-      return next(
-        new VtnError(415, `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`),
-      );
-    jsonBody(req, _res, next);
-  };
+  const authenticate = bearerAuthenticator(auth);
+  const requireJson = jsonOnly(options.bodyLimit);
 
   const byPath = new Map<string, Map<string, Handler>>();
   const pages = options.pageCache ?? new PageCache(service, auth);

@@ -13,6 +13,7 @@
 import crypto from 'crypto';
 import pg from 'pg';
 import {
+  type ChangeWatch,
   type ChangeSet,
   type DeliverySummary,
   type ListQuery,
@@ -474,7 +475,7 @@ export class PostgresStore implements VtnStore {
    * version seen, so changes are heard in commit order and none is lost to a dropped connection
    * (within CHANGE_LOG_KEEP). This instance's own changes are skipped: it emitted them itself.
    */
-  watchChanges(listener: (events: Array<Record<string, unknown>>) => void): () => Promise<void> {
+  watchChanges(listener: (events: Array<Record<string, unknown>>) => void): ChangeWatch {
     let stopped = false;
     let client: pg.Client | undefined;
     let last: number | undefined;
@@ -550,13 +551,18 @@ export class PostgresStore implements VtnStore {
       await connect(500);
     })();
 
-    return async () => {
-      stopped = true;
-      if (retry) clearTimeout(retry);
-      await ready.catch(() => undefined);
-      const c = client;
-      client = undefined;
-      await c?.end().catch(() => undefined);
+    return {
+      // The starting point is read before createVtn resolves, so a change another instance
+      // commits after that is never taken for history.
+      ready: ready.catch(() => undefined),
+      stop: async () => {
+        stopped = true;
+        if (retry) clearTimeout(retry);
+        await ready.catch(() => undefined);
+        const c = client;
+        client = undefined;
+        await c?.end().catch(() => undefined);
+      },
     };
   }
 

@@ -102,7 +102,7 @@ export interface VtnStore {
    * Hear the `events` of changes committed by other instances (shared stores), in commit order.
    * Returns a function that stops listening.
    */
-  watchChanges?(listener: (events: Array<Record<string, unknown>>) => void): () => Promise<void>;
+  watchChanges?(listener: (events: Array<Record<string, unknown>>) => void): ChangeWatch;
   get(type: ObjectType, id: string): Promise<StoredObject | undefined>;
   /** In creation order (stable, so pages never overlap). */
   list(query: ListQuery): Promise<StoredObject[]>;
@@ -125,4 +125,10 @@ export interface VtnStore {
   /** Forget delivered notifications created before `before` (ms); returns how many went. */
   pruneDelivered(before: number): Promise<number>;
   close(): Promise<void>;
+}
+
+/** A running change watch: `ready` resolves once it knows where "now" is; `stop` ends it. */
+export interface ChangeWatch {
+  ready: Promise<void>;
+  stop(): Promise<void>;
 }

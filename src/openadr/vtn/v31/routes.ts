@@ -3,7 +3,7 @@
  * 3.1.0 YAML, requests validated against that YAML, converted to the stored 3.0.1 shape (see
  * convert.ts), and answered in the 3.1.0 shape. Same ids, same rules, same privacy.
  */
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { OpenAdrSpec, SpecOperation } from '../../spec';
 import { issues } from '../../spec';
 import type { Principal, TokenAuthority } from '../auth';
@@ -14,6 +14,7 @@ import type { VtnService } from '../service';
 import type { StoredObject } from '../store/store';
 import { bodyTo31, requestTo301, targetQueryPairs } from './convert';
 import { targetHider } from './privacy';
+import { bearerAuthenticator, jsonOnly } from '../request-guards';
 
 type Json = Record<string, unknown>;
 
@@ -59,29 +60,14 @@ export function apiRouter31(
   options: Routes31Options = {},
 ): Router {
   const router = express.Router({ caseSensitive: true, strict: false });
-  const jsonBody = express.json({ limit: options.bodyLimit ?? '1mb', type: () => true });
   const formBody = express.urlencoded({ extended: false, limit: '16kb', type: () => true });
   const schemas301 = (spec301.document.components as { schemas: Record<string, { properties?: Json }> })
     .schemas;
   const known301 = (kind: KindName): Set<string> =>
     new Set(Object.keys(schemas301[KINDS[kind].schema].properties ?? {}));
 
-  const authenticate = (req: Request): Principal => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '');
-    if (!m)
-      throw new VtnError(401, 'a bearer token is required (Authorization: Bearer <token>)', {
-        'WWW-Authenticate': 'Bearer',
-      });
-    return auth.verify(m[1]);
-  };
-
-  const requireJson = (req: Request, res: Response, next: NextFunction): void => {
-    if (!req.is('application/json') && !req.is('application/*+json'))
-      return next(
-        new VtnError(415, `Content-Type must be application/json (got ${req.get('content-type') ?? 'none'})`),
-      );
-    jsonBody(req, res, next);
-  };
+  const authenticate = bearerAuthenticator(auth);
+  const requireJson = jsonOnly(options.bodyLimit);
 
   /** The stored owner of an object the service returned (the 3.1 clientID). */
   const view = async (kind: KindName, body: Json): Promise<Json> => {
