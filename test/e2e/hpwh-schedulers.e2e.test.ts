@@ -7,6 +7,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import { NodeRedInstance, repoRoot, startNodeRed, waitFor } from '../support/node-red-process';
+import { probeNodes, recordInGlobal } from '../support/probe-flow';
 
 interface Probe {
   schedules: Array<{
@@ -27,8 +28,6 @@ interface Probe {
 function flow(): unknown[] {
   const tab = 'tab-sched';
   const event = fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8');
-  const record = (key: string, value: string) =>
-    `const list = global.get('${key}') || []; list.push(${value}); global.set('${key}', list); return null;`;
   return [
     { id: tab, type: 'tab', label: 'schedulers' },
     {
@@ -82,7 +81,7 @@ function flow(): unknown[] {
       id: 'n-rec-lp',
       z: tab,
       type: 'function',
-      func: record('schedules', "{ from: 'lp', payload: msg.payload }"),
+      func: recordInGlobal('schedules', "{ from: 'lp', payload: msg.payload }"),
       outputs: 1,
       wires: [[]],
     },
@@ -90,41 +89,15 @@ function flow(): unknown[] {
       id: 'n-rec-heur',
       z: tab,
       type: 'function',
-      func: record('schedules', "{ from: 'heuristic', payload: msg.payload }"),
+      func: recordInGlobal('schedules', "{ from: 'heuristic', payload: msg.payload }"),
       outputs: 1,
       wires: [[]],
     },
-    { id: 'n-status', z: tab, type: 'status', scope: ['n-lp', 'n-heur'], wires: [['n-rec-status']] },
-    {
-      id: 'n-rec-status',
-      z: tab,
-      type: 'function',
-      func: record(
-        'statuses',
-        '{ source: msg.status.source.name, fill: msg.status.fill, text: msg.status.text }',
-      ),
-      outputs: 1,
-      wires: [[]],
-    },
-    { id: 'n-catch', z: tab, type: 'catch', scope: null, uncaught: false, wires: [['n-rec-caught']] },
-    {
-      id: 'n-rec-caught',
-      z: tab,
-      type: 'function',
-      func: record('caught', 'msg.error.message'),
-      outputs: 1,
-      wires: [[]],
-    },
-    { id: 'n-http', z: tab, type: 'http in', url: '/probe', method: 'get', wires: [['n-read']] },
-    {
-      id: 'n-read',
-      z: tab,
-      type: 'function',
-      func: "msg.payload = { schedules: global.get('schedules') || [], statuses: global.get('statuses') || [], caught: global.get('caught') || [] }; return msg;",
-      outputs: 1,
-      wires: [['n-resp']],
-    },
-    { id: 'n-resp', z: tab, type: 'http response', wires: [] },
+    ...probeNodes(tab, {
+      statusScope: ['n-lp', 'n-heur'],
+      statusValue: '{ source: msg.status.source.name, fill: msg.status.fill, text: msg.status.text }',
+      keys: ['schedules', 'statuses', 'caught'],
+    }),
   ];
 }
 

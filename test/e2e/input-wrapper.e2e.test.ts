@@ -1,6 +1,7 @@
 import assert from 'assert';
 import path from 'path';
 import { NodeRedInstance, repoRoot, startNodeRed, waitFor } from '../support/node-red-process';
+import { probeNodes, recordInGlobal } from '../support/probe-flow';
 
 const fixtureNodes = path.join(repoRoot, 'test', 'fixtures', 'nodes');
 
@@ -13,8 +14,6 @@ interface Probe {
 /** inject → node under test, with Catch and Status nodes recording into global context, read over HTTP. */
 function probeFlow(nodeType: string): unknown[] {
   const tab = 'tab1';
-  const record = (key: string, value: string) =>
-    `const list = global.get('${key}') || []; list.push(${value}); global.set('${key}', list); return null;`;
   return [
     { id: tab, type: 'tab', label: 'wrapper probe' },
     {
@@ -38,38 +37,15 @@ function probeFlow(nodeType: string): unknown[] {
       id: 'n-passed',
       z: tab,
       type: 'function',
-      func: record('passed', 'msg.payload'),
+      func: recordInGlobal('passed', 'msg.payload'),
       outputs: 1,
       wires: [[]],
     },
-    { id: 'n-catch', z: tab, type: 'catch', scope: null, uncaught: false, wires: [['n-caught']] },
-    {
-      id: 'n-caught',
-      z: tab,
-      type: 'function',
-      func: record('caught', '{ message: msg.error.message, source: msg.error.source.id }'),
-      outputs: 1,
-      wires: [[]],
-    },
-    { id: 'n-status', z: tab, type: 'status', scope: ['n-subject'], wires: [['n-statuses']] },
-    {
-      id: 'n-statuses',
-      z: tab,
-      type: 'function',
-      func: record('statuses', 'msg.status'),
-      outputs: 1,
-      wires: [[]],
-    },
-    { id: 'n-http', z: tab, type: 'http in', url: '/probe', method: 'get', wires: [['n-read']] },
-    {
-      id: 'n-read',
-      z: tab,
-      type: 'function',
-      func: "msg.payload = { caught: global.get('caught') || [], statuses: global.get('statuses') || [], passed: global.get('passed') || [] }; return msg;",
-      outputs: 1,
-      wires: [['n-resp']],
-    },
-    { id: 'n-resp', z: tab, type: 'http response', wires: [] },
+    ...probeNodes(tab, {
+      statusScope: ['n-subject'],
+      caughtValue: '{ message: msg.error.message, source: msg.error.source.id }',
+      keys: ['caught', 'statuses', 'passed'],
+    }),
   ];
 }
 
