@@ -284,7 +284,7 @@ export = function (RED: NodeAPI): void {
       // An imported flow before its credentials are entered: the status already says what to
       // do; an error per message (e.g. every VTN change wired in) would only fill the log.
       if (!poller && isMissingCredentials(setupError)) {
-        status.waiting(`${setupError.statusText} · message dropped`);
+        status.waiting('enter client credentials · message dropped');
         return;
       }
       if (!poller) throw setupError ?? new Error('not configured');

@@ -49,7 +49,7 @@ export function clientOrWait(RED: NodeAPI, id: unknown, status: StatusReporter):
     return vtnConfig(RED, id).getClient();
   } catch (err) {
     if (!isMissingCredentials(err)) throw err;
-    status.waiting(`${err.statusText} · message dropped`);
+    status.waiting('enter client credentials · message dropped');
     return undefined;
   }
 }
