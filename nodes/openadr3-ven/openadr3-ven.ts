@@ -230,13 +230,16 @@ export = function (RED: NodeAPI): void {
             );
             return undefined;
           }
+          const reachability = err instanceof OpenAdrError && err.retryable;
           if (e.message !== lastLogged) {
             lastLogged = e.message;
-            node.error(`poll failed: ${e.message}`);
+            // An unreachable VTN is retried (yellow status): a warning, like the status. It is
+            // also what an offline machine sees from a public server, e.g. in an imported example.
+            if (reachability) node.warn(`poll failed, retrying: ${e.message}`);
+            else node.error(`poll failed: ${e.message}`);
           }
           const stale = p.timelineFromLastGood();
           const last = p.lastGood();
-          const reachability = err instanceof OpenAdrError && err.retryable;
           if (stale && last) {
             const since = client?.health().since ?? null;
             const text = reachability

@@ -25,6 +25,7 @@ interface Collected {
   timelines: Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   statuses: Array<{ fill?: string; shape?: string; text?: string }>;
   errors: string[];
+  warnings: string[];
 }
 
 function flow(extra: Record<string, unknown> = {}, cfg: Record<string, unknown> = {}, vtn?: FixtureVtn) {
@@ -58,10 +59,17 @@ async function load(
 ): Promise<{ ven: TestNode; got: Collected }> {
   await helper.load([configNode, venNode], f, creds);
   const ven = helper.getNode('ven');
-  const got: Collected = { events: [], timelines: [], statuses: recordStatuses(ven), errors: [] };
+  const got: Collected = {
+    events: [],
+    timelines: [],
+    statuses: recordStatuses(ven),
+    errors: [],
+    warnings: [],
+  };
   helper.getNode('events').on('input', (m: Record<string, unknown>) => got.events.push(m));
   helper.getNode('timeline').on('input', (m: Record<string, unknown>) => got.timelines.push(m));
   ven.on('call:error', (call: { args: unknown[] }) => got.errors.push(String(call.args[0])));
+  ven.on('call:warn', (call: { args: unknown[] }) => got.warnings.push(String(call.args[0])));
   return { ven, got };
 }
 
@@ -150,9 +158,14 @@ describe('nodes: openadr3-ven', function () {
     assert.strictEqual(stale.currentPrice, 0.11);
     assert.match(stale.error, /cannot reach the VTN/);
     assert.strictEqual(
-      got.errors.filter((e) => /poll failed/.test(e)).length,
+      got.warnings.filter((e) => /poll failed, retrying: .*cannot reach the VTN/.test(e)).length,
       1,
-      'a repeated failure is logged once',
+      'a repeated failure is logged once, as a warning (it is retried, like the yellow status says)',
+    );
+    assert.deepStrictEqual(
+      got.errors.filter((e) => /poll failed/.test(e)),
+      [],
+      'an unreachable VTN is not an error in the log',
     );
     await vtn.start();
     await waitFor(() => lastStatus(got).fill === 'green', 5000, 'recovery');
