@@ -95,6 +95,8 @@ describe('e2e: examples/full-pipeline.json (the demo flow)', function () {
     const before = await waitFor(
       async () => {
         const p = (last = await readProbe());
+        // A red status or a caught error ends the wait at once; the assertions below say which.
+        if (p.statuses.some((s) => s.fill === 'red') || p.caught.length) return p;
         return waiting('demo-publish')(p) && waiting('demo-report')(p) ? p : undefined;
       },
       90000,
@@ -108,6 +110,7 @@ describe('e2e: examples/full-pipeline.json (the demo flow)', function () {
       'no red status before credentials',
     );
     assert.deepStrictEqual(before.caught, []);
+    assert.ok(waiting('demo-publish')(before) && waiting('demo-report')(before));
     assert.match(red.log(), /enter the OAuth2 client id and secret/);
     assert.doesNotMatch(red.log(), /\[error\]/, red.log());
     const vtn = `http://127.0.0.1:${vtnPort}/openadr3/3.0.1`;
