@@ -18,7 +18,7 @@ import { packageRoot } from '../../src/package-info';
 import { migrateConfig } from '../shared/config-version';
 import { handleInput } from '../shared/input';
 import { statusFor } from '../shared/status';
-import { followHealth, rememberOk, vtnConfig } from '../shared/vtn';
+import { clientOrWait, followHealth, rememberOk, showSetupProblem, vtnConfig } from '../shared/vtn';
 
 interface PublishDef extends NodeDef {
   vtn: string;
@@ -51,11 +51,12 @@ export = function (RED: NodeAPI): void {
     try {
       stopHealth = followHealth(vtnConfig(RED, config.vtn).getClient(), status, status.restore);
     } catch (err) {
-      status.error((err as Error).message);
+      showSetupProblem(status, err);
     }
 
     handleInput(node, async (msg, send) => {
-      const client = vtnConfig(RED, config.vtn).getClient();
+      const client = clientOrWait(RED, config.vtn, status);
+      if (!client) return; // an imported flow before its credentials are entered
       const payload = msg.payload as Record<string, unknown> | undefined;
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         throw new Error(

@@ -15,7 +15,7 @@ import {
 import { migrateConfig } from '../shared/config-version';
 import { handleInput } from '../shared/input';
 import { statusFor } from '../shared/status';
-import { followHealth, rememberOk, vtnConfig } from '../shared/vtn';
+import { clientOrWait, followHealth, rememberOk, showSetupProblem, vtnConfig } from '../shared/vtn';
 
 interface ReportDef extends NodeDef {
   vtn: string;
@@ -51,11 +51,12 @@ export = function (RED: NodeAPI): void {
     try {
       stopHealth = followHealth(vtnConfig(RED, config.vtn).getClient(), status, status.restore);
     } catch (err) {
-      status.error((err as Error).message);
+      showSetupProblem(status, err);
     }
 
     handleInput(node, async (msg, send) => {
-      const client = vtnConfig(RED, config.vtn).getClient();
+      const client = clientOrWait(RED, config.vtn, status);
+      if (!client) return; // an imported flow before its credentials are entered
       const m = msg as typeof msg & { event?: unknown; eventID?: unknown; programID?: unknown };
       // Events (e.g. from openadr3-ven output 1): remember which one to answer, send nothing.
       if (Array.isArray(m.payload) && m.payload.every(isEventLike)) {

@@ -22,7 +22,7 @@ import {
 import { migrateConfig } from '../shared/config-version';
 import { guardTask, handleInput, Send } from '../shared/input';
 import { statusFor } from '../shared/status';
-import { followHealth, hhmm, vtnConfig } from '../shared/vtn';
+import { followHealth, hhmm, isMissingCredentials, showSetupProblem, vtnConfig } from '../shared/vtn';
 
 interface VenDef extends NodeDef {
   vtn: string;
@@ -85,7 +85,7 @@ export = function (RED: NodeAPI): void {
       stopHealth = followHealth(client, status);
     } catch (err) {
       setupError = err as Error;
-      status.error(setupError.message);
+      showSetupProblem(status, err);
     }
 
     let running: Promise<PollResult | undefined> | undefined;
@@ -230,13 +230,16 @@ export = function (RED: NodeAPI): void {
             );
             return undefined;
           }
+          const reachability = err instanceof OpenAdrError && err.retryable;
           if (e.message !== lastLogged) {
             lastLogged = e.message;
-            node.error(`poll failed: ${e.message}`);
+            // An unreachable VTN is retried (yellow status): a warning, like the status. It is
+            // also what an offline machine sees from a public server, e.g. in an imported example.
+            if (reachability) node.warn(`poll failed, retrying: ${e.message}`);
+            else node.error(`poll failed: ${e.message}`);
           }
           const stale = p.timelineFromLastGood();
           const last = p.lastGood();
-          const reachability = err instanceof OpenAdrError && err.retryable;
           if (stale && last) {
             const since = client?.health().since ?? null;
             const text = reachability
@@ -281,6 +284,12 @@ export = function (RED: NodeAPI): void {
     }
 
     handleInput(node, async (msg, send) => {
+      // An imported flow before its credentials are entered: the status already says what to
+      // do; an error per message (e.g. every VTN change wired in) would only fill the log.
+      if (!poller && isMissingCredentials(setupError)) {
+        status.waiting('enter client credentials · message dropped');
+        return;
+      }
       if (!poller) throw setupError ?? new Error('not configured');
       const result = await poll(send, true, msg);
       if (result === undefined && !poller.lastGood()) throw new Error('no timeline yet');

@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ApiVersion, createVenClient, VenClient } from '../../src/openadr/client';
 import { migrateConfig } from '../shared/config-version';
+import { MissingCredentialsError } from '../shared/vtn';
 
 interface VtnConfigDef extends NodeDef {
   baseUrl: string;
@@ -62,8 +63,9 @@ export = function (RED: NodeAPI): void {
       // exported): a warning that says what to do, not an error; the nodes using it show it too.
       const missingCredentials = config.authMode !== 'anonymous' && (!creds.clientId || !creds.clientSecret);
       if (missingCredentials) {
-        problem = new Error(
+        problem = new MissingCredentialsError(
           `${config.name ? `VTN connection "${config.name}": ` : ''}enter the OAuth2 client id and secret (credentials are not exported with flows)`,
+          config.name || undefined,
         );
         this.warn(problem.message);
       } else this.error(problem.message);

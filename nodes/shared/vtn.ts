@@ -7,6 +7,53 @@ import type { Node, NodeAPI } from 'node-red';
 import type { ClientHealth, VenClient } from '../../src/openadr/client';
 import type { StatusReporter } from './status';
 
+/**
+ * The connection has no client id/secret yet. That is the normal state of an imported flow
+ * (Node-RED never exports credentials), so nodes show it as "waiting for you" (yellow), not as
+ * a failure, and drop their messages quietly instead of logging an error for each one.
+ */
+export class MissingCredentialsError extends Error {
+  /** Short text for a node status. */
+  readonly statusText: string;
+  constructor(message: string, connectionName?: string) {
+    super(message);
+    this.name = 'MissingCredentialsError';
+    this.statusText = connectionName
+      ? `enter client credentials in "${connectionName}"`
+      : 'enter client credentials';
+  }
+}
+
+export function isMissingCredentials(err: unknown): err is MissingCredentialsError {
+  // By name too: a second copy of this module (another install of the pack) has its own class.
+  return (
+    err instanceof MissingCredentialsError ||
+    (err instanceof Error &&
+      err.name === 'MissingCredentialsError' &&
+      typeof (err as MissingCredentialsError).statusText === 'string')
+  );
+}
+
+/** Show a connection problem found at deploy: yellow for missing credentials, red otherwise. */
+export function showSetupProblem(status: StatusReporter, err: unknown): void {
+  if (isMissingCredentials(err)) status.waiting(err.statusText);
+  else status.error((err as Error).message);
+}
+
+/**
+ * The shared client for an input message, or undefined when the connection still needs its
+ * credentials: then the status says so and the caller drops the message (no error per message).
+ */
+export function clientOrWait(RED: NodeAPI, id: unknown, status: StatusReporter): VenClient | undefined {
+  try {
+    return vtnConfig(RED, id).getClient();
+  } catch (err) {
+    if (!isMissingCredentials(err)) throw err;
+    status.waiting('enter client credentials · message dropped');
+    return undefined;
+  }
+}
+
 export interface VtnConfigNode extends Node {
   /** The shared client, or throws the configuration error (e.g. missing credentials). */
   getClient(): VenClient;

@@ -1,7 +1,7 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { builtNode, helper, nextMessage, recordStatuses, repoRoot } from '../support/node-helper';
+import { builtNode, helper, nextMessage, recordStatuses, repoRoot, TestNode } from '../support/node-helper';
 import { FixtureVtn, startFixtureVtn } from '../support/fixture-vtn';
 import { waitFor } from '../support/node-red-process';
 
@@ -14,6 +14,10 @@ const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const sampleEvent = () =>
   JSON.parse(fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8'));
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/** The first status a node set (the test helper wraps node.status in a sinon spy). */
+const firstStatus = (node: TestNode) =>
+  (node.status as unknown as { args: Array<[{ fill?: string; shape?: string; text?: string }]> })
+    .args[0]?.[0];
 
 const telemetry = (time: string, powerW: number | null = 450) => ({
   time,
@@ -50,17 +54,21 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
     venc: { clientId: 'ven', clientSecret: 'ven_secret' },
   };
 
-  async function loadPublish(extra: Record<string, unknown> = {}) {
+  async function loadPublish(
+    extra: Record<string, unknown> = {},
+    credentials: Record<string, unknown> = creds,
+    conn: Record<string, unknown> = {},
+  ) {
     await helper.load(
       [configNode, publishNode, catchNode],
       [
-        cfg('bl'),
+        { ...cfg('bl'), ...conn },
         { id: 'pub', type: 'openadr3-publish', vtn: 'bl', programName: '', wires: [['out']], ...extra },
         { id: 'out', type: 'helper' },
         { id: 'catcher', type: 'catch', scope: null, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
       ],
-      creds,
+      credentials,
     );
     const pub = helper.getNode('pub');
     return {
@@ -140,11 +148,14 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
     assert.deepStrictEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: greenText });
   });
 
-  async function loadReport() {
+  async function loadReport(
+    credentials: Record<string, unknown> = creds,
+    conn: Record<string, unknown> = {},
+  ) {
     await helper.load(
       [configNode, reportNode, catchNode],
       [
-        cfg('venc'),
+        { ...cfg('venc'), ...conn },
         {
           id: 'rep',
           type: 'openadr3-report',
@@ -158,7 +169,7 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
         { id: 'catcher', type: 'catch', scope: null, wires: [['caught']] },
         { id: 'caught', type: 'helper' },
       ],
-      creds,
+      credentials,
     );
     const rep = helper.getNode('rep');
     return {
@@ -224,5 +235,53 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
       programID: 'p',
     });
     assert.match((await err).error.message, /msg.payload.powerW must be a number or null/);
+  });
+
+  // An imported example has no credentials (Node-RED never exports them): the nodes wait for
+  // them with a yellow status and drop messages quietly instead of an error per message.
+  it('publish and report without credentials: yellow "enter client credentials", messages dropped, no errors, nothing sent', async () => {
+    const program = vtn.seed('programs', { programName: 'tou' });
+    const event = vtn.seed('events', { ...sampleEvent(), programID: program.id });
+    const caughtAll: Msg[] = [];
+    {
+      const { pub, out, caught, statuses } = await loadPublish({}, {}, { name: 'my VTN' });
+      caught.on('input', (m: Msg) => caughtAll.push(m));
+      let outs = 0;
+      out.on('input', () => outs++);
+      // The deploy-time status was set before recordStatuses listened: read the status spy.
+      assert.deepStrictEqual(firstStatus(pub), {
+        fill: 'yellow',
+        shape: 'ring',
+        text: 'enter client credentials in "my VTN"',
+      });
+      for (let i = 0; i < 3; i++) pub.receive({ payload: sampleEvent() });
+      await waitFor(() => /message dropped/.test(statuses.at(-1)?.text ?? ''), 3000, 'dropped status');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.strictEqual(statuses.at(-1)?.fill, 'yellow');
+      assert.strictEqual(outs, 0);
+      await helper.unload();
+    }
+    {
+      const { rep, out, caught, statuses } = await loadReport({});
+      caught.on('input', (m: Msg) => caughtAll.push(m));
+      let outs = 0;
+      out.on('input', () => outs++);
+      rep.receive({ payload: telemetry('2026-02-17T19:00:00Z'), event });
+      await waitFor(() => /message dropped/.test(statuses.at(-1)?.text ?? ''), 3000, 'dropped status');
+      assert.match(statuses.at(-1)?.text ?? '', /^enter client credentials/);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.strictEqual(outs, 0);
+    }
+    assert.deepStrictEqual(caughtAll, []);
+    assert.deepStrictEqual(vtn.log, [], 'nothing was sent to the VTN');
+  });
+
+  it('a connection broken in another way (no base URL) is still an error for every message', async () => {
+    const { pub, caught, statuses } = await loadPublish({}, creds, { baseUrl: '' });
+    assert.strictEqual(firstStatus(pub)?.fill, 'red');
+    const err = nextMessage<Msg>(caught);
+    pub.receive({ payload: sampleEvent() });
+    assert.doesNotMatch((await err).error.message, /enter client credentials/);
+    assert.strictEqual(statuses.at(-1)?.fill, 'red');
   });
 });

@@ -25,6 +25,7 @@ interface Collected {
   timelines: Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   statuses: Array<{ fill?: string; shape?: string; text?: string }>;
   errors: string[];
+  warnings: string[];
 }
 
 function flow(extra: Record<string, unknown> = {}, cfg: Record<string, unknown> = {}, vtn?: FixtureVtn) {
@@ -58,10 +59,17 @@ async function load(
 ): Promise<{ ven: TestNode; got: Collected }> {
   await helper.load([configNode, venNode], f, creds);
   const ven = helper.getNode('ven');
-  const got: Collected = { events: [], timelines: [], statuses: recordStatuses(ven), errors: [] };
+  const got: Collected = {
+    events: [],
+    timelines: [],
+    statuses: recordStatuses(ven),
+    errors: [],
+    warnings: [],
+  };
   helper.getNode('events').on('input', (m: Record<string, unknown>) => got.events.push(m));
   helper.getNode('timeline').on('input', (m: Record<string, unknown>) => got.timelines.push(m));
   ven.on('call:error', (call: { args: unknown[] }) => got.errors.push(String(call.args[0])));
+  ven.on('call:warn', (call: { args: unknown[] }) => got.warnings.push(String(call.args[0])));
   return { ven, got };
 }
 
@@ -150,9 +158,14 @@ describe('nodes: openadr3-ven', function () {
     assert.strictEqual(stale.currentPrice, 0.11);
     assert.match(stale.error, /cannot reach the VTN/);
     assert.strictEqual(
-      got.errors.filter((e) => /poll failed/.test(e)).length,
+      got.warnings.filter((e) => /poll failed, retrying: .*cannot reach the VTN/.test(e)).length,
       1,
-      'a repeated failure is logged once',
+      'a repeated failure is logged once, as a warning (it is retried, like the yellow status says)',
+    );
+    assert.deepStrictEqual(
+      got.errors.filter((e) => /poll failed/.test(e)),
+      [],
+      'an unreachable VTN is not an error in the log',
     );
     await vtn.start();
     await waitFor(() => lastStatus(got).fill === 'green', 5000, 'recovery');
@@ -261,14 +274,26 @@ describe('nodes: openadr3-ven', function () {
     assert.match(lastStatus(got).text ?? '', /1 warning\(s\)/);
   });
 
-  it('a connection with OAuth2 but no credentials says so instead of polling', async () => {
+  it('a connection with OAuth2 but no credentials (an imported flow) waits for them: yellow, no polling, inputs dropped without errors', async () => {
     const { ven, got } = await load(flow({}, {}, vtn), {});
-    await waitFor(() => lastStatus(got).fill === 'red', 5000, 'red');
-    assert.match(lastStatus(got).text ?? '', /enter the OAuth2 client id and secret/);
-    const errorsBefore = got.errors.length;
+    const first = (ven.status as unknown as { args: Array<[{ fill?: string; text?: string }]> }).args[0][0];
+    assert.deepStrictEqual(first, { fill: 'yellow', shape: 'ring', text: 'enter client credentials' });
     ven.receive({ payload: 'poll' });
-    await waitFor(() => got.errors.length > errorsBefore, 3000, 'an error for the input');
+    await waitFor(() => /message dropped/.test(lastStatus(got).text ?? ''), 3000, 'dropped status');
+    assert.strictEqual(lastStatus(got).fill, 'yellow');
+    await new Promise((r) => setTimeout(r, 1500)); // longer than the 1 s poll interval
+    assert.deepStrictEqual(got.errors, []);
+    assert.strictEqual(got.timelines.length, 0);
     assert.strictEqual(vtn.log.length, 0, 'nothing was sent to the VTN');
+  });
+
+  it('a connection that is wrong in another way (bad base URL) is red and answers inputs with an error', async () => {
+    const { ven, got } = await load(flow({}, { baseUrl: 'not a url' }, vtn));
+    const first = (ven.status as unknown as { args: Array<[{ fill?: string; text?: string }]> }).args[0][0];
+    assert.strictEqual(first.fill, 'red');
+    ven.receive({ payload: 'poll' });
+    await waitFor(() => got.errors.length > 0, 3000, 'an error for the input');
+    assert.doesNotMatch(got.errors[0], /enter client credentials/);
   });
 
   it('polls a public 3.1.0 price server anonymously', async () => {
