@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The test command: build when stale, then run the mocha layers (all by default, or the ones
-// named: unit, nodes, e2e, browser). The last line printed is "N passed, N failed".
+// named: unit, nodes, e2e, browser, or test files by path). The last line printed is
+// "N passed, N failed".
 'use strict';
+const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const { ensureBuild } = require('./ensure-build');
@@ -10,14 +12,15 @@ const root = path.resolve(__dirname, '..');
 const layers = ['unit', 'nodes', 'e2e', 'browser'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const extra = process.argv.slice(2).filter((a) => a.startsWith('-'));
-for (const layer of chosen) {
-  if (!layers.includes(layer)) {
-    console.error(`unknown test layer "${layer}" (choose from ${layers.join(', ')})`);
+const isFile = (a) => a.endsWith('.ts') && fs.existsSync(path.resolve(root, a));
+for (const arg of chosen) {
+  if (!layers.includes(arg) && !isFile(arg)) {
+    console.error(`unknown test layer or file "${arg}" (layers: ${layers.join(', ')})`);
     process.exit(2);
   }
 }
 ensureBuild();
-const specs = (chosen.length ? chosen : layers).map((l) => `test/${l}/**/*.test.ts`);
+const specs = (chosen.length ? chosen : layers).map((a) => (isFile(a) ? a : `test/${a}/**/*.test.ts`));
 const r = spawnSync(
   process.execPath,
   [
