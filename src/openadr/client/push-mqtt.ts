@@ -36,7 +36,8 @@ export interface Notifiers {
 
 /**
  * `GET /notifiers`, or undefined when the VTN has no such operation: a 3.0.1 client (the operation
- * is new in 3.1.0, so it is not even asked) or a VTN answering 404/405/501. Network failures and
+ * is new in 3.1.0, so it is not even asked), a VTN answering 404/405/501, or one that refuses an
+ * anonymous client. Network failures and
  * refused credentials throw, so the caller tries again later instead of deciding "no push" for good.
  */
 export async function discoverNotifiers(client: VenClient): Promise<Notifiers | undefined> {
@@ -46,6 +47,8 @@ export async function discoverNotifiers(client: VenClient): Promise<Notifiers | 
     body = await client.request('GET', '/notifiers');
   } catch (err) {
     if (err instanceof OpenAdrError && [404, 405, 501].includes(err.status ?? 0)) return undefined;
+    // An anonymous client (a public price server) may not be allowed to ask: no push for it.
+    if (err instanceof OpenAdrError && err.kind === 'auth' && client.anonymous) return undefined;
     throw err;
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
