@@ -171,7 +171,7 @@ export = function (RED: NodeAPI): void {
     let mqttPush: MqttPush | undefined;
     /** Discovery found no MQTT notifier (3.0.1, no /notifiers, no broker): do not ask again. */
     let noMqtt = false;
-    let mqttProblem = '';
+    let mqttDown = false;
 
     const callbackUrl = (): string => {
       const root = String((RED.settings as { httpNodeRoot?: string | false }).httpNodeRoot || '/').replace(
@@ -226,9 +226,10 @@ export = function (RED: NodeAPI): void {
 
     const onMqttState = (s: MqttPushState): void => {
       if (closed) return;
-      if (s.active) mqttProblem = '';
-      else if (s.error && s.error !== mqttProblem) {
-        mqttProblem = s.error;
+      // Once per outage: the reason may change while mqtt.js retries (lost → refused → …).
+      if (s.active) mqttDown = false;
+      else if (s.error && !mqttDown) {
+        mqttDown = true;
         node.warn(`MQTT push down, polling every ${pollMs / 1000} s until it is back: ${s.error}`);
       }
       arm(s.active ? safetyMs : pollMs);

@@ -169,10 +169,12 @@ describe('nodes: openadr3-ven push over MQTT (real VTN and broker)', function ()
     await waitFor(() => got.warnings.some((w) => /MQTT push down/.test(w)), 15000, 'the warning');
     assert.doesNotMatch(got.statuses.at(-1)?.text ?? '', /push mqtt/, 'status no longer claims push');
     await bl('POST', '/events', pricingEvent(program.id, 0.77));
+    await new Promise((r) => setTimeout(r, 1500)); // reconnection attempts refused meanwhile
     await broker.start();
     // The VEN's reconnection (5 s apart) and catch-up poll bring it in; the hourly poll cannot.
     await waitFor(priced(got, 0.77), 20000, 'the change made during the outage');
     await waitFor(pushUp(got), 10000, 'status "· push mqtt" again');
+    assert.strictEqual(got.warnings.filter((w) => /MQTT push/.test(w)).length, 1, 'one warning per outage');
     assert.deepStrictEqual(got.errors, []);
   });
 

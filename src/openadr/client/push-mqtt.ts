@@ -245,7 +245,7 @@ export async function startMqttPush(options: MqttPushOptions): Promise<MqttPush 
   });
   mq.on('error', (err) => setState({ active: false, error: `broker ${url}: ${err.message}` }));
   mq.on('close', () => {
-    setState({ active: false, error: state.error ?? `broker ${url}: connection closed` });
+    setState({ active: false, error: state.error ?? `broker ${url}: connection lost` });
     if (bearer && !closed) {
       // The token may expire while we are away: the next CONNECT (reconnectPeriod later) reads the
       // password from the options, so refresh it now.
@@ -257,9 +257,8 @@ export async function startMqttPush(options: MqttPushOptions): Promise<MqttPush 
       );
     }
   });
-  // A connection loss must not keep the old "active" error-free state: the next 'error' or 'close'
-  // says why; an offline client that was active says so too.
-  mq.on('offline', () => setState({ active: false, error: state.error ?? `broker ${url}: offline` }));
+  // mqtt.js may say 'offline' before 'close': either way an active connection is lost.
+  mq.on('offline', () => setState({ active: false, error: state.error ?? `broker ${url}: connection lost` }));
 
   return {
     url,
