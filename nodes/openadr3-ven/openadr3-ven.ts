@@ -169,6 +169,7 @@ export = function (RED: NodeAPI): void {
     const webhookRoute =
       Boolean(client) && (pushMode === 'webhook' || (pushMode === 'auto' && hasCallbackBase));
     let mqttPush: MqttPush | undefined;
+    let mqttProgramID: string | undefined;
     /** Discovery found no MQTT notifier (3.0.1, no /notifiers, no broker): do not ask again. */
     let noMqtt = false;
     let mqttDown = false;
@@ -184,8 +185,15 @@ export = function (RED: NodeAPI): void {
     /** After a good poll (the program id is known): register and subscribe, once. */
     const setUpPush = async (result: PollResult): Promise<void> => {
       if (closed || !client || result.program?.id === undefined) return;
+      const programID = String(result.program.id);
+      if (mqttPush && mqttProgramID !== programID) {
+        // The program was replaced (same name, new id): its topics are other topics.
+        const old = mqttPush;
+        mqttPush = undefined;
+        await old.close();
+      }
       if (wantMqtt && !mqttPush && !noMqtt) {
-        await setUpMqtt(String(result.program.id));
+        await setUpMqtt(programID);
         if (mqttPush || !noMqtt) return;
       }
       const wantWebhook = pushMode === 'webhook' || (pushMode === 'auto' && noMqtt && hasCallbackBase);
@@ -246,8 +254,10 @@ export = function (RED: NodeAPI): void {
           await p?.close();
           return;
         }
-        if (p) mqttPush = p;
-        else {
+        if (p) {
+          mqttPush = p;
+          mqttProgramID = programID;
+        } else {
           noMqtt = true;
           if (pushMode === 'mqtt')
             node.warn('the VTN offers no MQTT notifier (3.0.1, or no broker configured): polling only');
@@ -376,10 +386,14 @@ export = function (RED: NodeAPI): void {
       if (timer) clearTimeout(timer);
       timer = undefined;
       if (closed || !poller) return;
-      timer = setTimeout(() => {
-        tick();
-        arm(mqttPush?.state().active ? safetyMs : pollMs);
-      }, delay);
+      // setTimeout fires at once for delays beyond 2^31-1 ms (about 24.8 days).
+      timer = setTimeout(
+        () => {
+          tick();
+          arm(mqttPush?.state().active ? safetyMs : pollMs);
+        },
+        Math.min(delay, 2 ** 31 - 1),
+      );
     }
     if (poller) {
       status.waiting('connecting…');

@@ -106,7 +106,7 @@ describe('nodes: openadr3-ven push over MQTT (real VTN and broker)', function ()
   const priced = (got: Got, price: number) => () => got.timelines.find((m) => m.currentPrice === price);
   const pushUp = (got: Got) => () => /· push mqtt/.test(got.statuses.at(-1)?.text ?? '');
 
-  it('gets a new and a changed pricing event by push while polling hourly, and closes its MQTT client', async function () {
+  it('auto: gets a new and a changed pricing event by MQTT push while polling hourly, and closes its MQTT client', async function () {
     await requireBroker(this); // the mosquitto binary; this test counts clients on its own broker
     broker = new PrivateBroker(await freePort(), ['sys_interval 1']);
     await broker.start();
@@ -119,7 +119,8 @@ describe('nodes: openadr3-ven push over MQTT (real VTN and broker)', function ()
     await watcher.subscribeAsync('$SYS/broker/clients/connected');
     try {
       await waitFor(() => clients === 2, 10000, 'the VTN and the watcher on the broker');
-      const { got } = await load(t, program.programName, { push: 'mqtt', pollIntervalS: 3600 });
+      // auto: MQTT, because this VTN offers it.
+      const { got } = await load(t, program.programName, { push: 'auto', pollIntervalS: 3600 });
       await waitFor(() => got.timelines.length > 0, 15000, 'the first timeline');
       await waitFor(pushUp(got), 15000, 'status "· push mqtt"');
       assert.strictEqual(got.statuses.at(-1)?.fill, 'green');
