@@ -263,10 +263,14 @@ export = function (RED: NodeAPI): void {
             node.warn('the VTN offers no MQTT notifier (3.0.1, or no broker configured): polling only');
         }
       } catch (err) {
-        // Push is optional: say why once, keep polling, try again after the next good poll.
-        const text = `MQTT push not set up (polling continues): ${(err as Error).message}`;
+        // Push is optional: say why once and keep polling. A VTN that could not be reached is
+        // asked again after the next good poll; a refusal or a binding this node cannot use
+        // (4xx, unsupported authentication) will not change, so MQTT is given up (auto: webhook).
+        const retry = err instanceof OpenAdrError && err.retryable;
+        const text = `MQTT push not set up (polling continues${retry ? '' : ' without it'}): ${(err as Error).message}`;
         if (text !== pushProblem) node.warn(text);
         pushProblem = text;
+        if (!retry) noMqtt = true;
       }
     };
 

@@ -218,6 +218,33 @@ describe('nodes: openadr3-ven push over MQTT (real VTN and broker)', function ()
     );
   });
 
+  it('a binding it cannot use (unknown broker authentication): one warning, then polling only', async () => {
+    t = await startTestVtn({
+      mqtt: { url: `mqtt://127.0.0.1:${await freePort()}`, venAuthentication: { method: 'KERBEROS' } },
+    });
+    const { bl, program } = await setUp(t);
+    let notifierCalls = 0;
+    // Count GET /notifiers: a middleware moved in front of the VTN's routes (Express 5 router).
+    t.vtn.app.use((req, _res, next) => {
+      if (req.path.endsWith('/notifiers')) notifierCalls++;
+      next();
+    });
+    const { stack } = (t.vtn.app as unknown as { router: { stack: unknown[] } }).router;
+    stack.unshift(stack.pop());
+    const { got } = await load(t, program.programName, { push: 'auto', pollIntervalS: 1 });
+    await bl('POST', '/events', pricingEvent(program.id, 0.66));
+    await waitFor(priced(got, 0.66), 15000, 'the event by polling');
+    await new Promise((r) => setTimeout(r, 2500)); // several polls
+    assert.deepStrictEqual(
+      got.warnings.filter((w) => /MQTT/.test(w)),
+      [
+        'MQTT push not set up (polling continues without it): MQTT authentication method KERBEROS is not supported',
+      ],
+    );
+    assert.strictEqual(notifierCalls, 1, 'not asked again on every poll');
+    assert.strictEqual(got.statuses.at(-1)?.fill, 'green');
+  });
+
   it('refuses an unknown push mode and a config from a newer release with a red status', async () => {
     t = await startTestVtn();
     for (const [ven, why] of [
