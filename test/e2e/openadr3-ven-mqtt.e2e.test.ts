@@ -71,8 +71,9 @@ function flow(vtnPort: number, storePath: string, brokerUrl: string): unknown[] 
       programName: 'mqtt-push-e2e',
       retentionDays: '',
       configVersion: 1,
-      wires: [[]],
+      wires: [['rec-published']],
     },
+    fn('rec-published', recordInGlobal('published', 'msg.action')),
     { id: 'inject-poll', z: tab, type: 'inject', payload: '', payloadType: 'date', wires: [['node-ven']] },
     {
       id: 'node-ven',
@@ -99,7 +100,7 @@ function flow(vtnPort: number, storePath: string, brokerUrl: string): unknown[] 
     { id: 'probe-in', z: tab, type: 'http in', url: '/probe', method: 'get', wires: [['probe-read']] },
     fn(
       'probe-read',
-      "msg.payload = { timelines: global.get('timelines') || [], statuses: global.get('statuses') || [], errors: global.get('errors') || [] }; return msg;",
+      "msg.payload = { published: global.get('published') || [], timelines: global.get('timelines') || [], statuses: global.get('statuses') || [], errors: global.get('errors') || [] }; return msg;",
       [['probe-out']],
     ),
     { id: 'probe-out', z: tab, type: 'http response', wires: [] },
@@ -123,6 +124,9 @@ describe('e2e: openadr3-ven MQTT push in a real Node-RED', function () {
     broker = new PrivateBroker(await freePort());
     await broker.start();
     red = await startNodeRed();
+    // Node-RED logs "Started flows" for its empty start-up flows a little after it answers HTTP;
+    // a deploy before that line would take it for its own start.
+    await waitFor(() => /Started flows/.test(red!.log()), 30000, 'the start-up flows');
     const vtnPort = await freePort();
     await red.deploy(flow(vtnPort, path.join(red.userDir, 'vtn-mqtt.db'), broker.url));
     const probe = async (): Promise<Msg> => (await (await red!.get('/probe')).json()) as Msg;
@@ -130,6 +134,7 @@ describe('e2e: openadr3-ven MQTT push in a real Node-RED', function () {
     // The program must exist before the VEN can subscribe to its topics: publish, then ask the
     // VEN to poll (its own timer waits an hour).
     await red.inject('inject-day1');
+    await waitFor(async () => (await probe()).published.length > 0, 20000, 'the first day published');
     await waitFor(
       async () => {
         await red!.inject('inject-poll');
