@@ -231,7 +231,10 @@ export async function startMqttPush(options: MqttPushOptions): Promise<MqttPush 
     queueQoSZero: false,
   });
   mq.on('message', onMessage);
+  let connectedOnce = false;
+  const lost = (): string => `broker ${url}: ${connectedOnce ? 'connection lost' : 'no connection'}`;
   mq.on('connect', () => {
+    connectedOnce = true;
     mq.subscribe(Object.fromEntries(topics.map((t) => [t, { qos: 1 as const }])), (err, granted) => {
       if (closed) return;
       const refused = granted?.find((g) => g.qos === 128);
@@ -245,7 +248,7 @@ export async function startMqttPush(options: MqttPushOptions): Promise<MqttPush 
   });
   mq.on('error', (err) => setState({ active: false, error: `broker ${url}: ${err.message}` }));
   mq.on('close', () => {
-    setState({ active: false, error: state.error ?? `broker ${url}: connection lost` });
+    setState({ active: false, error: state.error ?? lost() });
     if (bearer && !closed) {
       // The token may expire while we are away: the next CONNECT (reconnectPeriod later) reads the
       // password from the options, so refresh it now.
@@ -258,7 +261,7 @@ export async function startMqttPush(options: MqttPushOptions): Promise<MqttPush 
     }
   });
   // mqtt.js may say 'offline' before 'close': either way an active connection is lost.
-  mq.on('offline', () => setState({ active: false, error: state.error ?? `broker ${url}: connection lost` }));
+  mq.on('offline', () => setState({ active: false, error: state.error ?? lost() }));
 
   return {
     url,
