@@ -166,6 +166,8 @@ export {
   pickEvent,
   registerVen,
   ensureEventSubscription,
+  startMqttPush,
+  discoverNotifiers,
   OpenAdrError as OpenAdrClientError,
 } from './openadr/client';
 export type {
@@ -184,6 +186,8 @@ export type {
   Telemetry,
   ReportOptions,
   OpenReportState,
+  MqttPush,
+  MqttPushOptions,
 } from './openadr/client';
 // The 3.0.1 ↔ 3.1.0 mapping the VTN's 3.1.0 view uses (documented in the README).
 export { bodyTo31, requestTo301, targetsTo301, targetsTo31 } from './openadr/vtn/v31/convert';

@@ -4,7 +4,8 @@
  * (`msg.payload` = [{start, end, price, currency, units, eventID, intervalID}], plus
  * `msg.currentPrice`, `msg.nextChange`), when it changes and on every input message.
  * When the VTN is unreachable the last good timeline is kept (recomputed for "now") and the
- * status says since when.
+ * status says since when. Optional push (webhook, or MQTT on a 3.1.0 VTN that offers it) only makes
+ * it poll at once; a slower safety poll stays on.
  */
 import crypto from 'crypto';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
@@ -17,7 +18,10 @@ import {
   PricePoller,
   ProgramNotFoundError,
   registerVen,
+  startMqttPush,
   VenClient,
+  type MqttPush,
+  type MqttPushState,
 } from '../../src/openadr/client';
 import { migrateConfig } from '../shared/config-version';
 import { guardTask, handleInput, Send } from '../shared/input';
@@ -30,8 +34,15 @@ interface VenDef extends NodeDef {
   programID: string;
   pollIntervalS: number | string;
   payloadType: string;
-  /** Optional push: register the VEN and subscribe with a webhook to this Node-RED. */
-  webhook?: boolean;
+  /**
+   * none | webhook | mqtt | auto (MQTT when the VTN offers it, else a webhook when a callback base
+   * URL is set, else polling only). Config version 1 had a `webhook` checkbox instead.
+   */
+  push?: string;
+  /** Poll interval while MQTT push is up (s); empty = 10 × the poll interval. */
+  safetyPollS?: number | string;
+  /** Version 1 only (migrated to `push`). */
+  webhook?: boolean | string;
   /** How the VTN reaches this Node-RED, e.g. http://192.168.1.20:1880. */
   callbackBase?: string;
   venName?: string;
@@ -53,6 +64,17 @@ interface HttpRes {
   json(body: unknown): void;
 }
 
+const PUSH_MODES = ['none', 'webhook', 'mqtt', 'auto'] as const;
+type PushMode = (typeof PUSH_MODES)[number];
+
+/** Version 1 → 2: the webhook checkbox became the push mode. */
+const MIGRATIONS = [
+  (c: Record<string, unknown>) => ({
+    ...c,
+    push: c.webhook === true || c.webhook === 'true' ? 'webhook' : 'none',
+  }),
+];
+
 function formatPrice(t: PriceTimeline): string {
   if (t.current) {
     const unit = [t.current.currency, t.current.units].filter(Boolean).join('/');
@@ -66,15 +88,33 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const status = statusFor(node);
-    const config = migrateConfig(def, []);
+    let setupError: Error | undefined;
+    let config = def;
+    try {
+      config = migrateConfig(def, MIGRATIONS);
+    } catch (err) {
+      setupError = err as Error;
+    }
     const intervalS = Number(config.pollIntervalS);
     const pollMs = (Number.isFinite(intervalS) && intervalS >= 1 ? intervalS : 60) * 1000;
+    const safetyText = String(config.safetyPollS ?? '').trim();
+    const safetyS = Number(safetyText);
+    // Never slower polling without push than with it: the safety poll is at least the poll interval.
+    const safetyMs = Math.max(
+      pollMs,
+      safetyText !== '' && Number.isFinite(safetyS) && safetyS >= 1 ? safetyS * 1000 : pollMs * 10,
+    );
+    const pushMode = (config.push ?? 'none') as PushMode;
+    if (!setupError && !PUSH_MODES.includes(pushMode))
+      setupError = new Error(
+        `push must be one of ${PUSH_MODES.join(', ')}, got ${JSON.stringify(config.push)}`,
+      );
 
     let poller: PricePoller | undefined;
     let client: VenClient | undefined;
     let stopHealth: (() => void) | undefined;
-    let setupError: Error | undefined;
     try {
+      if (setupError) throw setupError;
       client = vtnConfig(RED, config.vtn).getClient();
       poller = createPricePoller({
         client,
@@ -113,7 +153,7 @@ export = function (RED: NodeAPI): void {
       const t = result.timeline;
       const next = t.nextChange ? ` · next ${hhmm(t.nextChange)}` : '';
       const warn = t.warnings.length ? ` · ${t.warnings.length} warning(s)` : '';
-      const push = subscriptionID ? ' · push' : '';
+      const push = mqttPush?.state().active ? ' · push mqtt' : subscriptionID ? ' · push webhook' : '';
       status.ok(`${formatPrice(t)} · ${t.intervals.length} slots${next}${push}${warn}`);
     };
 
@@ -123,7 +163,16 @@ export = function (RED: NodeAPI): void {
     const httpNode = (RED as unknown as { httpNode?: HttpRouter }).httpNode;
     let subscriptionID: string | undefined;
     let pushProblem = '';
-    const wantPush = Boolean(config.webhook) && Boolean(client);
+    const hasCallbackBase = Boolean(String(config.callbackBase ?? '').trim());
+    const wantMqtt = (pushMode === 'mqtt' || pushMode === 'auto') && Boolean(client);
+    /** auto: a webhook only once it is known the VTN offers no MQTT. */
+    const webhookRoute =
+      Boolean(client) && (pushMode === 'webhook' || (pushMode === 'auto' && hasCallbackBase));
+    let mqttPush: MqttPush | undefined;
+    let mqttProgramID: string | undefined;
+    /** Discovery found no MQTT notifier (3.0.1, no /notifiers, no broker): do not ask again. */
+    let noMqtt = false;
+    let mqttDown = false;
 
     const callbackUrl = (): string => {
       const root = String((RED.settings as { httpNodeRoot?: string | false }).httpNodeRoot || '/').replace(
@@ -135,7 +184,20 @@ export = function (RED: NodeAPI): void {
 
     /** After a good poll (the program id is known): register and subscribe, once. */
     const setUpPush = async (result: PollResult): Promise<void> => {
-      if (!wantPush || subscriptionID || !client || result.program?.id === undefined) return;
+      if (closed || !client || result.program?.id === undefined) return;
+      const programID = String(result.program.id);
+      if (mqttPush && mqttProgramID !== programID) {
+        // The program was replaced (same name, new id): its topics are other topics.
+        const old = mqttPush;
+        mqttPush = undefined;
+        await old.close();
+      }
+      if (wantMqtt && !mqttPush && !noMqtt) {
+        await setUpMqtt(programID);
+        if (mqttPush || !noMqtt) return;
+      }
+      const wantWebhook = pushMode === 'webhook' || (pushMode === 'auto' && noMqtt && hasCallbackBase);
+      if (!wantWebhook || subscriptionID) return;
       try {
         if (!/^https?:\/\//i.test(config.callbackBase ?? '')) {
           throw new Error('callback base URL (how the VTN reaches this Node-RED) must be an http(s) URL');
@@ -159,7 +221,60 @@ export = function (RED: NodeAPI): void {
       }
     };
 
-    if (wantPush && httpNode) {
+    const pollSoon = (): void =>
+      guardTask(node, async () => {
+        try {
+          // A poll that started before the notification may have read the events before the
+          // change: wait for it and poll anew.
+          await poll((msg) => node.send(msg as NodeMessageInFlow), false, undefined, true);
+        } catch {
+          // shown as status; polling retries
+        }
+      });
+
+    const onMqttState = (s: MqttPushState): void => {
+      if (closed) return;
+      // Once per outage: the reason may change while mqtt.js retries (lost → refused → …).
+      if (s.active) mqttDown = false;
+      else if (s.error && !mqttDown) {
+        mqttDown = true;
+        node.warn(`MQTT push down, polling every ${pollMs / 1000} s until it is back: ${s.error}`);
+      }
+      arm(s.active ? safetyMs : pollMs);
+      const last = poller?.lastGood();
+      if (last && client?.health().state === 'ok') showOk(last);
+    };
+
+    /** Discover the VTN's MQTT notifier and subscribe to the program's event topics. */
+    const setUpMqtt = async (programID: string): Promise<void> => {
+      if (!client) return;
+      try {
+        const p = await startMqttPush({ client, programID, onChange: pollSoon, onState: onMqttState });
+        if (closed) {
+          await p?.close();
+          return;
+        }
+        if (p) {
+          mqttPush = p;
+          mqttProgramID = programID;
+        } else {
+          noMqtt = true;
+          if (pushMode === 'mqtt')
+            node.warn('the VTN offers no MQTT notifier (3.0.1, or no broker configured): polling only');
+        }
+      } catch (err) {
+        // Push is optional: say why once and keep polling. A VTN that could not be reached is
+        // asked again after the next good poll; a refusal or a binding this node cannot use
+        // (4xx, unsupported authentication) will not change, so MQTT is given up (auto: webhook).
+        const retry = err instanceof OpenAdrError && err.retryable;
+        const text = `MQTT push not set up (polling continues${retry ? '' : ' without it'}): ${(err as Error).message}`;
+        if (text !== pushProblem) node.warn(text);
+        pushProblem = text;
+        if (!retry) noMqtt = true;
+      }
+    };
+
+    if (webhookRoute && httpNode) {
       httpNode.post(hookPath, (req, res) => {
         req.resume?.(); // the body is not needed: any change means "poll now"
         if (req.headers.authorization !== `Bearer ${hookToken}`) {
@@ -167,13 +282,7 @@ export = function (RED: NodeAPI): void {
           return;
         }
         res.status(200).json({});
-        guardTask(node, async () => {
-          try {
-            await poll((msg) => node.send(msg as NodeMessageInFlow), false);
-          } catch {
-            // shown as status; polling retries
-          }
-        });
+        pollSoon();
       });
     }
 
@@ -182,12 +291,14 @@ export = function (RED: NodeAPI): void {
       send: Send,
       force: boolean,
       trigger?: NodeMessageInFlow,
+      fresh = force,
     ): Promise<PollResult | undefined> => {
       if (!poller) throw setupError ?? new Error('not configured');
-      // A timer tick joins the poll in progress; an input message waits for it and polls anew,
-      // so it always gets an answer from a poll that started after it arrived.
+      // A timer tick joins the poll in progress; an input message (and a push notification:
+      // `fresh`) waits for it and polls anew, so it gets an answer from a poll that started after
+      // it arrived.
       for (let inProgress = running; inProgress; inProgress = running) {
-        if (!force) return inProgress;
+        if (!fresh) return inProgress;
         await inProgress.catch(() => undefined);
       }
       const p = poller;
@@ -275,12 +386,25 @@ export = function (RED: NodeAPI): void {
         }
       });
 
+    // One timer, re-armed after each tick: its period is the poll interval, or the safety poll
+    // interval while MQTT push is up.
     let timer: NodeJS.Timeout | undefined;
-    let first: NodeJS.Timeout | undefined;
+    function arm(delay: number): void {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (closed || !poller) return;
+      // setTimeout fires at once for delays beyond 2^31-1 ms (about 24.8 days).
+      timer = setTimeout(
+        () => {
+          tick();
+          arm(mqttPush?.state().active ? safetyMs : pollMs);
+        },
+        Math.min(delay, 2 ** 31 - 1),
+      );
+    }
     if (poller) {
       status.waiting('connecting…');
-      first = setTimeout(tick, 0);
-      timer = setInterval(tick, pollMs);
+      arm(0);
     }
 
     handleInput(node, async (msg, send) => {
@@ -297,8 +421,8 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
-      if (timer) clearInterval(timer);
-      if (first) clearTimeout(first);
+      if (timer) clearTimeout(timer);
+      timer = undefined;
       stopHealth?.();
       status.clear();
       const stack = httpNode?._router?.stack;
@@ -308,20 +432,21 @@ export = function (RED: NodeAPI): void {
         }
       }
       const sub = subscriptionID;
-      if (!sub || !client) return done();
+      const endMqtt = mqttPush?.close() ?? Promise.resolve();
+      mqttPush = undefined;
       // Best effort: drop the subscription so the VTN stops calling a gone endpoint; never hold
       // the close longer than a few seconds.
-      const giveUp = setTimeout(done, 3000);
-      client.deleteSubscription(sub).then(
-        () => {
-          clearTimeout(giveUp);
-          done();
-        },
-        () => {
-          clearTimeout(giveUp);
-          done();
-        },
-      );
+      const dropSub =
+        sub && client ? client.deleteSubscription(sub).catch(() => undefined) : Promise.resolve();
+      let finished = false;
+      const finish = (): void => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(giveUp);
+        done();
+      };
+      const giveUp = setTimeout(finish, 3000);
+      void Promise.all([endMqtt, dropSub]).then(finish, finish);
     });
   }
   RED.nodes.registerType('openadr3-ven', VenNode as unknown as (this: Node, def: NodeDef) => void);

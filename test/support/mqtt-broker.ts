@@ -40,7 +40,11 @@ export class PrivateBroker {
   private child: ChildProcess | undefined;
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosq-'));
 
-  constructor(readonly port: number) {
+  /** `extra`: more mosquitto.conf lines (e.g. `sys_interval 1` to watch $SYS/broker/clients). */
+  constructor(
+    readonly port: number,
+    extra: string[] = [],
+  ) {
     fs.writeFileSync(
       path.join(this.dir, 'mosquitto.conf'),
       [
@@ -48,6 +52,7 @@ export class PrivateBroker {
         'allow_anonymous true',
         'persistence true',
         `persistence_location ${this.dir}/`,
+        ...extra,
       ].join('\n') + '\n',
     );
   }

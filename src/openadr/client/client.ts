@@ -77,6 +77,8 @@ export interface VenClient {
   readonly baseUrl: string;
   readonly apiVersion: ApiVersion;
   readonly anonymous: boolean;
+  /** The OAuth2 client id (undefined when anonymous): 3.1.0 MQTT brokers may want it as username. */
+  readonly clientId: string | undefined;
   // programs
   getPrograms(query?: ListQuery): Promise<Program[]>;
   getAllPrograms(query?: ListQuery): Promise<Program[]>;
@@ -558,6 +560,7 @@ export function createVenClient(options: VenClientOptions): VenClient {
     baseUrl,
     apiVersion,
     anonymous: auth.type === 'anonymous',
+    clientId: auth.type === 'oauth2' ? auth.clientId : undefined,
     getPrograms,
     getAllPrograms: (q) => paginate(getPrograms, q),
     getProgram: (id) => program.get(`/programs/${seg(id)}`),

@@ -38,3 +38,12 @@ export type { Telemetry, ReportOptions, OpenReportState } from './report';
 export type * from './types';
 export { registerVen, ensureEventSubscription } from './subscribe';
 export type { WebhookSubscriptionOptions } from './subscribe';
+export { discoverNotifiers, mqttTopicFilters, brokerOptions, startMqttPush } from './push-mqtt';
+export type {
+  MqttNotifierAuthentication,
+  MqttNotifierBinding,
+  MqttPush,
+  MqttPushOptions,
+  MqttPushState,
+  Notifiers,
+} from './push-mqtt';

@@ -5,6 +5,7 @@
 import assert from 'assert';
 import crypto from 'crypto';
 import { freePort } from '../../support/ports';
+import { createTestDatabase, requirePostgres } from '../../support/postgres';
 import { listen, PrivateBroker, requireBroker, waitFor, type Received } from '../../support/mqtt-broker';
 import { startTestVtn, type TestVtn } from '../../support/vtn-client';
 import { caller31, check31, type Caller } from '../../support/vtn31';
@@ -116,6 +117,30 @@ describe('VTN: MQTT notifications (3.1.0 topics, real broker)', function () {
       assert.deepStrictEqual(full.targets, ['group-b'], 'objects are published in their 3.1.0 JSON');
     } finally {
       await sub.client.endAsync();
+    }
+  });
+
+  it('two instances on one PostgreSQL database: each change published once, by the instance that made it', async function () {
+    const url = await requireBroker(this);
+    await requirePostgres(this);
+    const db = await createTestDatabase();
+    const prefix = `test-${crypto.randomUUID()}/OpenADR/3.1.0`;
+    const a = await startTestVtn({ store: db.url, mqtt: { url, prefix } });
+    const b = await startTestVtn({ store: db.url, mqtt: { url, prefix } });
+    const sub = await listen(url, `${prefix}/programs/create`);
+    try {
+      const bl = await a.token('bl_client', '1001');
+      await caller31(a)('POST', '/programs', bl, { programName: 'via-a' });
+      await caller31(b)('POST', '/programs', bl, { programName: 'via-b' });
+      await waitFor(() => sub.received.length >= 2);
+      // Each instance hears the other's commit (LISTEN/NOTIFY) well within this: room for a copy.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepStrictEqual(sub.received.map((m) => m.body.programName).sort(), ['via-a', 'via-b']);
+    } finally {
+      await sub.client.endAsync();
+      await a.close();
+      await b.close();
+      await db.drop();
     }
   });
 

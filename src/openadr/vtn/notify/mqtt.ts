@@ -48,6 +48,8 @@ export class MqttNotifier {
   private client: MqttClient | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly listener = (c: Change): void => {
+    // Another instance on a shared store committed it and publishes it itself: once per change.
+    if (c.remote) return;
     // In commit order: each change's publishes are queued before the next change's.
     this.chain = this.chain.then(() => this.publishChange(c)).catch((err) => this.onError(err as Error));
   };
