@@ -12,6 +12,7 @@ import {
   readTelemetry,
   upsertTelemetryReport,
 } from '../../src/openadr/client';
+import { processClock } from '../../src/time/clock';
 import { migrateConfig } from '../shared/config-version';
 import { handleInput } from '../shared/input';
 import { statusFor } from '../shared/status';
@@ -59,7 +60,7 @@ export = function (RED: NodeAPI): void {
       const m = msg as typeof msg & { event?: unknown; eventID?: unknown; programID?: unknown };
       // Events (e.g. from openadr3-ven output 1): remember which one to answer, send nothing.
       if (Array.isArray(m.payload) && m.payload.every(isEventLike)) {
-        currentEvent = pickEvent(m.payload as OpenAdrEvent[]);
+        currentEvent = pickEvent(m.payload as OpenAdrEvent[], processClock().now());
         status.ok(
           currentEvent
             ? `answering event ${currentEvent.eventName ?? currentEvent.id}`

@@ -18,6 +18,10 @@ export interface NodeRedOptions {
   settings?: Record<string, unknown>;
   /** Flows to start with (written to flows.json before start). */
   flows?: unknown[];
+  /** Extra environment variables for the Node-RED process (e.g. OPENADR3_HPWH_TIME_SCALE). */
+  env?: Record<string, string>;
+  /** Extra Node.js options before red.js (e.g. --expose-gc). */
+  nodeArgs?: string[];
 }
 
 export interface NodeRedInstance {
@@ -66,6 +70,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       path.join(repoRoot, 'node_modules', 'node-red', 'red.js'),
       '-u',
       userDir,
@@ -76,7 +81,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     {
       cwd: userDir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+      env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false', ...options.env },
     },
   );
   let output = '';
