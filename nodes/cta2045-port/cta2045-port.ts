@@ -116,7 +116,9 @@ export = function (RED: NodeAPI) {
         // Client nodes may be closed after this one in the same batch: give them a moment to
         // hand over their shutdown, then let them send End Shed + LOST first (bounded: 5 s).
         await new Promise((r) => setTimeout(r, 50));
-        await Promise.race([Promise.all([...pending]), new Promise((r) => setTimeout(r, 5000))]);
+        let bound: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all([...pending]), new Promise((r) => (bound = setTimeout(r, 5000)))]);
+        clearTimeout(bound);
         await node.connection?.stop();
         node.simulator?.detach();
       };

@@ -39,6 +39,9 @@ function isEventLike(value: unknown): value is OpenAdrEvent {
   );
 }
 
+/** Events with an open report kept in memory (the current one and a few late stragglers). */
+const OPEN_REPORTS_KEPT = 4;
+
 export = function (RED: NodeAPI): void {
   function ReportNode(this: Node, def: ReportDef) {
     RED.nodes.createNode(this, def);
@@ -94,7 +97,12 @@ export = function (RED: NodeAPI): void {
         throw new Error('client name is required (the VEN name reported as clientName)');
       const key = String(event.id);
       const state = openReports.get(key) ?? { intervals: [] };
+      // Most recently used last; only the last few events keep an open report. Why: a daily price
+      // event is a new event id every day, and a map that never forgets grows for as long as
+      // Node-RED runs (found by the soak test).
+      openReports.delete(key);
       openReports.set(key, state);
+      while (openReports.size > OPEN_REPORTS_KEPT) openReports.delete(openReports.keys().next().value!);
       const { stored, created } = await upsertTelemetryReport(client, state, sample, event, {
         clientName: config.clientName.trim(),
         resourceName: config.resourceName?.trim() || undefined,
