@@ -99,7 +99,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     log: () => output,
     exited: () => hasExited,
     async deploy(flows) {
-      const startedBefore = countStarted(output);
+      const updatedBefore = countOf(output, 'Updated flows');
       const res = await fetch(`${url}/flows`, {
         method: 'POST',
         headers: { ...API_HEADERS, 'Node-RED-Deployment-Type': 'full' },
@@ -107,7 +107,16 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
       });
       if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
       // The Admin API answers before the new flows have started: wait for the runtime to say so.
-      await waitFor(() => countStarted(output) > startedBefore || hasExited, 15000, 'flows to start');
+      // Count from this deploy's own "Updated flows": a start-up "Started flows" printed just after
+      // start-up returned must not pass for this deploy's (seen under load: inject → 404).
+      await waitFor(
+        () =>
+          hasExited ||
+          (countOf(output, 'Updated flows') > updatedBefore &&
+            output.slice(output.lastIndexOf('Updated flows')).includes('Started flows')),
+        15000,
+        'flows to start',
+      );
       if (hasExited) throw new Error(`Node-RED exited while deploying:\n${output}`);
     },
     async getFlows() {
@@ -157,8 +166,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   return instance;
 }
 
-function countStarted(log: string): number {
-  return log.split('Started flows').length - 1;
+function countOf(log: string, line: string): number {
+  return log.split(line).length - 1;
 }
 
 /** Poll `probe` until it returns a truthy value or the time is up. */
