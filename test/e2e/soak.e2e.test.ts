@@ -11,8 +11,10 @@
  * MaxListenersExceededWarning) and the heater still gets commands at the end of the week.
  */
 import assert from 'assert';
+import fs from 'fs';
 import path from 'path';
-import { demoFlows } from '../support/demo-flows';
+import { demoFlows, FlowNode } from '../support/demo-flows';
+import { exampleBank, startTcpDevice } from '../support/modbus-device';
 import { freePort } from '../support/ports';
 import { NodeRedInstance, repoRoot, startNodeRed, waitFor } from '../support/node-red-process';
 
@@ -43,7 +45,7 @@ const median = (values: number[]): number => {
 };
 const mb = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MB`;
 
-describe('e2e: soak — the demo pipeline for a simulated week and 20 redeploys', function () {
+describe('e2e: soak — a simulated week and 20 redeploys of the demo; every example deployed and removed', function () {
   this.timeout(330_000);
   let red: NodeRedInstance | undefined;
 
@@ -186,5 +188,80 @@ describe('e2e: soak — the demo pipeline for a simulated week and 20 redeploys'
     assert.doesNotMatch(log, /uncaught|unhandled/i);
     const errors = log.split('\n').filter((l) => /\[error\]/.test(l));
     assert.deepStrictEqual(errors, [], 'no [error] lines in the Node-RED log');
+  });
+
+  it('every example, deployed and removed 3 times over, leaves no server, socket, route or listener behind', async () => {
+    const device = await startTcpDevice(exampleBank());
+    try {
+      red = await startNodeRed({
+        nodesDir: [path.join(repoRoot, 'test', 'fixtures', 'soak')],
+        nodeArgs: ['--expose-gc'],
+      });
+      const node = red;
+      const probe = async (): Promise<Probe> => (await (await node.get('/soak-probe')).json()) as Probe;
+      const closedPort = await freePort();
+      const names = fs
+        .readdirSync(path.join(repoRoot, 'examples'))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => f.replace(/\.json$/, ''));
+      const examples: FlowNode[][] = [];
+      for (const name of names) {
+        const res = await node.get(`/library/examples/flows/node-red-contrib-openadr3-hpwh/${name}`);
+        assert.strictEqual(res.status, 200, name);
+        const flow = (await res.json()) as FlowNode[];
+        const vtnPort = await freePort();
+        for (const n of flow) {
+          // Free ports instead of 8080/5020; no real price API.
+          if (n.type === 'openadr3-vtn') n.port = vtnPort;
+          if (typeof n.baseUrl === 'string') n.baseUrl = n.baseUrl.replace(':8080/', `:${vtnPort}/`);
+          if (n.type === 'hpwh-modbus-out') n.port = device.port;
+          if (n.type === 'olivine-prices') n.url = `http://127.0.0.1:${closedPort}/etou-dyn`;
+        }
+        examples.push(flow);
+      }
+      await node.deploy([]);
+      await new Promise((r) => setTimeout(r, 1000));
+      const baseline = await probe();
+      for (let round = 0; round < 3; round++) {
+        for (const flow of examples) {
+          await node.deploy(flow);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+      await node.deploy([]);
+      // Closing is asynchronous (sockets, the VTN's server): give it a moment.
+      const after = await waitFor(
+        async () => {
+          const p = await probe();
+          return (p.handles.TCPServerWrap ?? 0) <= (baseline.handles.TCPServerWrap ?? 0) &&
+            device.connections() === 0
+            ? p
+            : undefined;
+        },
+        15_000,
+        'servers and Modbus connections closed after the examples were removed',
+      );
+      console.log(
+        `      examples: handles ${JSON.stringify(baseline.handles)} → ${JSON.stringify(after.handles)}; routes ${JSON.stringify(baseline.routes)} → ${JSON.stringify(after.routes)}`,
+      );
+      assert.deepStrictEqual(after.routes, baseline.routes, 'HTTP routes');
+      for (const [event, count] of Object.entries(after.listeners))
+        assert.ok(
+          count <= (baseline.listeners[event] ?? 0),
+          `process '${event}' listeners: ${baseline.listeners[event] ?? 0} → ${count}`,
+        );
+      assert.ok(
+        (after.handles.TCPSocketWrap ?? 0) <= (baseline.handles.TCPSocketWrap ?? 0) + 3,
+        `sockets: ${baseline.handles.TCPSocketWrap ?? 0} → ${after.handles.TCPSocketWrap ?? 0}`,
+      );
+      assert.ok(
+        (after.handles.Timeout ?? 0) <= (baseline.handles.Timeout ?? 0) + 5,
+        `timers: ${baseline.handles.Timeout ?? 0} → ${after.handles.Timeout ?? 0}`,
+      );
+      assert.doesNotMatch(node.log(), /MaxListenersExceededWarning|uncaught|unhandled/i);
+      assert.ok(!node.exited());
+    } finally {
+      await device.close();
+    }
   });
 });
