@@ -186,11 +186,14 @@ export = function (RED: NodeAPI) {
       port.release(node.id);
       const stopping = dispatcher.stop();
       port.onShutdown(stopping);
-      const timeout = new Promise((r) => setTimeout(r, 5000));
-      Promise.race([stopping, timeout]).then(
-        () => done(),
-        () => done(),
-      );
+      // Bounded, and the bound's timer cleared so a redeploy leaves no timer behind.
+      let bound: NodeJS.Timeout | undefined;
+      const timeout = new Promise((r) => (bound = setTimeout(r, 5000)));
+      const finish = (): void => {
+        clearTimeout(bound);
+        done();
+      };
+      Promise.race([stopping, timeout]).then(finish, finish);
     });
   }
 

@@ -15,6 +15,7 @@ import {
   UnsupportedReaction,
   WaterHeaterSimulator,
 } from '../../src/cta2045';
+import { processClock } from '../../src/time/clock';
 import { migrateConfig } from '../shared/config-version';
 import { toError } from '../shared/errors';
 
@@ -75,7 +76,10 @@ export = function (RED: NodeAPI) {
       const reconnectMs = positive(config.reconnectSeconds, 5, 'reconnectSeconds') * 1000;
       if (config.transport === 'simulated') {
         const factor = positive(config.timeScale, 1, 'timeScale');
-        node.clock = factor === 1 ? realClock : scaledClock(factor);
+        // A scaled process clock (soak tests) wins: the scheduler reads the same clock, so the
+        // heater and the schedule must share it rather than run a timeline of their own.
+        const shared = processClock();
+        node.clock = shared.factor !== 1 ? shared : factor === 1 ? realClock : scaledClock(factor);
         const unsupported =
           config.simUnsupported && UNSUPPORTED.includes(config.simUnsupported)
             ? config.simUnsupported
@@ -112,7 +116,9 @@ export = function (RED: NodeAPI) {
         // Client nodes may be closed after this one in the same batch: give them a moment to
         // hand over their shutdown, then let them send End Shed + LOST first (bounded: 5 s).
         await new Promise((r) => setTimeout(r, 50));
-        await Promise.race([Promise.all([...pending]), new Promise((r) => setTimeout(r, 5000))]);
+        let bound: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.all([...pending]), new Promise((r) => (bound = setTimeout(r, 5000)))]);
+        clearTimeout(bound);
         await node.connection?.stop();
         node.simulator?.detach();
       };

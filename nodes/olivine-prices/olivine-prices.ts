@@ -22,6 +22,7 @@ import {
   shiftPricesTo,
   startOfHour,
 } from '../../src/pricing/price-summary';
+import { processClock, TimerHandle } from '../../src/time/clock';
 import { migrateConfig } from '../shared/config-version';
 import { toError } from '../shared/errors';
 import { guardTask, handleInput } from '../shared/input';
@@ -143,7 +144,9 @@ export = function (RED: NodeAPI): void {
     }
 
     const closing = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
+    // The process clock: real time, or scaled for a soak test (src/time/clock.ts processClock).
+    const clock = processClock();
+    let timer: TimerHandle | undefined;
     let inFlight: Promise<PriceOutput> | undefined;
 
     const toOutput = (
@@ -191,7 +194,7 @@ export = function (RED: NodeAPI): void {
           { cause: err },
         );
       }
-      if (settings.fallbackShift) sample = shiftPricesTo(sample, startOfHour(Date.now()));
+      if (settings.fallbackShift) sample = shiftPricesTo(sample, startOfHour(clock.now()));
       node.warn(`olivine-prices: ${reason.message}; using sample prices from ${file}`);
       status.waiting(`using sample prices: ${describePriceWindow(sample, { withStart: false })}`);
       return toOutput(sample, 'sample', reason.message);
@@ -246,11 +249,11 @@ export = function (RED: NodeAPI): void {
 
     const scheduleNext = (delayMs: number): void => {
       if (closing.signal.aborted) return;
-      timer = setTimeout(() => {
+      timer = clock.setTimeout(() => {
         guardTask(
           node,
           async () => {
-            if (settings.hourly) scheduleNext(msUntilMinutePastHour(Date.now(), settings.minute));
+            if (settings.hourly) scheduleNext(msUntilMinutePastHour(clock.now(), settings.minute));
             // A copy each: an input and a timer may share one fetch, and downstream nodes may mutate.
             node.send(RED.util.cloneMessage((await refresh()) as unknown as NodeMessageInFlow));
           },
@@ -275,7 +278,7 @@ export = function (RED: NodeAPI): void {
     );
 
     if (settings.fetchOnStart) scheduleNext(START_DELAY_MS);
-    else if (settings.hourly) scheduleNext(msUntilMinutePastHour(Date.now(), settings.minute));
+    else if (settings.hourly) scheduleNext(msUntilMinutePastHour(clock.now(), settings.minute));
     if (!settings.fetchOnStart) {
       status.waiting(
         settings.hourly ? `next fetch at :${String(settings.minute).padStart(2, '0')}` : 'waiting for input',
@@ -284,7 +287,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing.abort();
-      if (timer) clearTimeout(timer);
+      clock.clearTimeout(timer);
       status.clear();
       done();
     });

@@ -15,6 +15,7 @@ import {
   upsertProgram,
 } from '../../src/openadr/client';
 import { packageRoot } from '../../src/package-info';
+import { processClock } from '../../src/time/clock';
 import { migrateConfig } from '../shared/config-version';
 import { handleInput } from '../shared/input';
 import { statusFor } from '../shared/status';
@@ -81,6 +82,7 @@ export = function (RED: NodeAPI): void {
               ...(config.programName?.trim() ? { programName: config.programName.trim() } : {}),
             },
             retentionDays: retention,
+            now: processClock().now,
           })
         : typeof payload.programName === 'string'
           ? await upsertProgram(client, payload as unknown as Program)

@@ -12,6 +12,7 @@ import {
   readTelemetry,
   upsertTelemetryReport,
 } from '../../src/openadr/client';
+import { processClock } from '../../src/time/clock';
 import { migrateConfig } from '../shared/config-version';
 import { handleInput } from '../shared/input';
 import { statusFor } from '../shared/status';
@@ -38,6 +39,9 @@ function isEventLike(value: unknown): value is OpenAdrEvent {
   );
 }
 
+/** Events with an open report kept in memory (the current one and a few late stragglers). */
+const OPEN_REPORTS_KEPT = 4;
+
 export = function (RED: NodeAPI): void {
   function ReportNode(this: Node, def: ReportDef) {
     RED.nodes.createNode(this, def);
@@ -60,7 +64,7 @@ export = function (RED: NodeAPI): void {
       const m = msg as typeof msg & { event?: unknown; eventID?: unknown; programID?: unknown };
       // Events (e.g. from openadr3-ven output 1): remember which one to answer, send nothing.
       if (Array.isArray(m.payload) && m.payload.every(isEventLike)) {
-        currentEvent = pickEvent(m.payload as OpenAdrEvent[]);
+        currentEvent = pickEvent(m.payload as OpenAdrEvent[], processClock().now());
         status.ok(
           currentEvent
             ? `answering event ${currentEvent.eventName ?? currentEvent.id}`
@@ -94,7 +98,12 @@ export = function (RED: NodeAPI): void {
         throw new Error('client name is required (the VEN name reported as clientName)');
       const key = String(event.id);
       const state = openReports.get(key) ?? { intervals: [] };
+      // Most recently used last; only the last few events keep an open report. Why: a daily price
+      // event is a new event id every day, and a map that never forgets grows for as long as
+      // Node-RED runs (found by the soak test).
+      openReports.delete(key);
       openReports.set(key, state);
+      while (openReports.size > OPEN_REPORTS_KEPT) openReports.delete(openReports.keys().next().value!);
       const { stored, created } = await upsertTelemetryReport(client, state, sample, event, {
         clientName: config.clientName.trim(),
         resourceName: config.resourceName?.trim() || undefined,

@@ -23,6 +23,7 @@ import {
   type MqttPush,
   type MqttPushState,
 } from '../../src/openadr/client';
+import { processClock } from '../../src/time/clock';
 import { migrateConfig } from '../shared/config-version';
 import { guardTask, handleInput, Send } from '../shared/input';
 import { statusFor } from '../shared/status';
@@ -121,6 +122,8 @@ export = function (RED: NodeAPI): void {
         programName: config.programName?.trim() || undefined,
         programID: config.programID?.trim() || undefined,
         payloadType: config.payloadType?.trim() || 'PRICE',
+        // "Now" for the timeline is the process clock; the poll period stays real (network timing).
+        now: processClock().now,
       });
       stopHealth = followHealth(client, status);
     } catch (err) {

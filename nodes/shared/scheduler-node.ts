@@ -27,6 +27,7 @@ import {
   normalizeParams,
   checkTimeZone,
 } from '../../src';
+import { processClock } from '../../src/time/clock';
 import { migrateConfig } from './config-version';
 import { handleInput } from './input';
 import { statusFor } from './status';
@@ -289,7 +290,13 @@ export function registerSchedulerNode(RED: NodeAPI, type: string, algorithm: Alg
         }
         source = { ...lastPrices, soc };
       }
-      const { payload, current } = scheduleFromMessage(source, settings, algorithm, soc, new Date());
+      const { payload, current } = scheduleFromMessage(
+        source,
+        settings,
+        algorithm,
+        soc,
+        new Date(processClock().now()),
+      );
       if (source === msg) lastPrices = { ...msg, soc: undefined } as SchedulerMsg;
       if (payload.converged && !payload.feasible) {
         node.warn(

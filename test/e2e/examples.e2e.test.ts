@@ -7,6 +7,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import { NodeRedInstance, repoRoot, startNodeRed } from '../support/node-red-process';
+import { freePort } from '../support/ports';
 
 const MODULE = 'node-red-contrib-openadr3-hpwh';
 const examples = fs
@@ -37,6 +38,13 @@ describe('e2e: every example flow deploys as imported', function () {
         flow.some((n) => n.type === 'comment'),
         'the example explains itself in a comment node',
       );
+      // A VTN example listens on 8080 as documented; in a test that port may be taken (another
+      // suite, a running demo), so it moves to a free one after import (clients follow it).
+      const vtnPort = await freePort();
+      for (const node of flow as Array<Record<string, unknown>>) {
+        if (node.type === 'openadr3-vtn') node.port = vtnPort;
+        if (typeof node.baseUrl === 'string') node.baseUrl = node.baseUrl.replace(':8080/', `:${vtnPort}/`);
+      }
       const logBefore = red.log().length;
       await red.deploy(flow);
       await new Promise((r) => setTimeout(r, 1500));

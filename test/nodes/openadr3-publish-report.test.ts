@@ -223,6 +223,29 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
     assert.strictEqual(vtn.store.reports.length, 2);
   });
 
+  it('report: keeps only a few open reports in memory; an older event gets its stored report back', async () => {
+    const program = vtn.seed('programs', { programName: 'tou' });
+    const events = [0, 1, 2, 3, 4, 5].map((d) =>
+      vtn.seed('events', { ...sampleEvent(), eventName: `day-${d}`, programID: program.id }),
+    );
+    const { rep, out } = await loadReport();
+    const send = async (event: unknown, time: string): Promise<Msg> => {
+      const got = nextMessage<Msg>(out);
+      rep.receive({ payload: telemetry(time), event });
+      return got;
+    };
+    const first = await send(events[0], '2026-02-17T19:00:00Z');
+    // One new event a day (as the daily price event is): the first falls out of memory…
+    for (const e of events.slice(1)) await send(e, '2026-02-17T19:05:00Z');
+    assert.strictEqual(vtn.store.reports.length, 6);
+    // …and a late sample for it adopts its stored report instead of creating a duplicate.
+    const again = await send(events[0], '2026-02-17T19:10:00Z');
+    assert.strictEqual(again.created, false);
+    assert.strictEqual(again.payload.id, first.payload.id);
+    assert.strictEqual(again.payload.resources[0].intervals.length, 2);
+    assert.strictEqual(vtn.store.reports.length, 6);
+  });
+
   it('report: bad telemetry and no event give errors that name the problem', async () => {
     const { rep, caught } = await loadReport();
     let err = nextMessage<Msg>(caught);

@@ -18,6 +18,10 @@ export interface NodeRedOptions {
   settings?: Record<string, unknown>;
   /** Flows to start with (written to flows.json before start). */
   flows?: unknown[];
+  /** Extra environment variables for the Node-RED process (e.g. OPENADR3_HPWH_TIME_SCALE). */
+  env?: Record<string, string>;
+  /** Extra Node.js options before red.js (e.g. --expose-gc). */
+  nodeArgs?: string[];
 }
 
 export interface NodeRedInstance {
@@ -66,6 +70,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       path.join(repoRoot, 'node_modules', 'node-red', 'red.js'),
       '-u',
       userDir,
@@ -76,7 +81,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     {
       cwd: userDir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
+      env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false', ...options.env },
     },
   );
   let output = '';
@@ -94,7 +99,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     log: () => output,
     exited: () => hasExited,
     async deploy(flows) {
-      const startedBefore = countStarted(output);
+      const updatedBefore = countOf(output, 'Updated flows');
       const res = await fetch(`${url}/flows`, {
         method: 'POST',
         headers: { ...API_HEADERS, 'Node-RED-Deployment-Type': 'full' },
@@ -102,7 +107,16 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
       });
       if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
       // The Admin API answers before the new flows have started: wait for the runtime to say so.
-      await waitFor(() => countStarted(output) > startedBefore || hasExited, 15000, 'flows to start');
+      // Count from this deploy's own "Updated flows": a start-up "Started flows" printed just after
+      // start-up returned must not pass for this deploy's (seen under load: inject → 404).
+      await waitFor(
+        () =>
+          hasExited ||
+          (countOf(output, 'Updated flows') > updatedBefore &&
+            output.slice(output.lastIndexOf('Updated flows')).includes('Started flows')),
+        15000,
+        'flows to start',
+      );
       if (hasExited) throw new Error(`Node-RED exited while deploying:\n${output}`);
     },
     async getFlows() {
@@ -152,8 +166,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   return instance;
 }
 
-function countStarted(log: string): number {
-  return log.split('Started flows').length - 1;
+function countOf(log: string, line: string): number {
+  return log.split(line).length - 1;
 }
 
 /** Poll `probe` until it returns a truthy value or the time is up. */
