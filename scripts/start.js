@@ -9,6 +9,7 @@ const fs = require('fs');
 const path = require('path');
 const { spawn } = require('child_process');
 const { ensureBuild } = require('./ensure-build');
+const { demoFlows } = require('./demo-flows');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -59,19 +60,6 @@ if (deployDemo) {
   fs.rmSync(path.join(userDir, 'flows_cred.json'), { force: true });
 }
 
-/** flows/demo.json with the demo credentials attached and the VTN port applied. */
-function demoFlows() {
-  const flows = JSON.parse(fs.readFileSync(path.join(root, 'flows', 'demo.json'), 'utf8'));
-  const credsFile = path.join(root, 'flows', 'demo-credentials.json');
-  const creds = fs.existsSync(credsFile) ? JSON.parse(fs.readFileSync(credsFile, 'utf8')) : {};
-  for (const node of flows) {
-    if (creds[node.id]) node.credentials = creds[node.id];
-    if (node.type === 'openadr3-vtn') node.port = vtnPort;
-    if (typeof node.baseUrl === 'string') node.baseUrl = node.baseUrl.replace(':8080/', `:${vtnPort}/`);
-  }
-  return flows;
-}
-
 async function deploy() {
   const res = await fetch(`http://127.0.0.1:${port}/flows`, {
     method: 'POST',
@@ -80,7 +68,7 @@ async function deploy() {
       'Node-RED-API-Version': 'v2',
       'Node-RED-Deployment-Type': 'full',
     },
-    body: JSON.stringify({ flows: demoFlows() }),
+    body: JSON.stringify({ flows: demoFlows(vtnPort) }),
   });
   if (!res.ok) throw new Error(`deploying the demo failed: ${res.status} ${await res.text()}`);
 }
