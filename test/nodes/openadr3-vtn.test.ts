@@ -357,7 +357,7 @@ describe('nodes: openadr3-vtn', () => {
       dropped = true;
       await until(
         'red status',
-        () => statuses.some((s) => s.fill === 'red' && /^store unreachable: /.test(s.text ?? '')),
+        () => statuses.some((s) => s.fill === 'red' && /^database unavailable: /.test(s.text ?? '')),
         15000,
       );
       await helper.unload();

@@ -11,6 +11,7 @@ import { KINDS, type KindName } from './kinds';
 import { problem, VtnError } from './problem';
 import type { VtnService } from './service';
 import { bearerAuthenticator, jsonOnly } from './request-guards';
+import { StoreUnavailable } from './store/store';
 
 export interface RouteOptions {
   bodyLimit?: string;
@@ -253,6 +254,13 @@ export function problemHandler(onUnexpected: (err: Error) => void = () => {}) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) return;
     if (err instanceof VtnError) return sendProblem(res, err);
+    // The database is restarting or unreachable (the store has retried what was safe): say so,
+    // and when to come back, rather than a 500 that reads like a bug.
+    if (err instanceof StoreUnavailable)
+      return sendProblem(
+        res,
+        new VtnError(503, err.message, { 'Retry-After': String(err.retryAfterSeconds) }),
+      );
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed')
       return sendProblem(res, new VtnError(400, `request body: malformed JSON (${e.message})`));

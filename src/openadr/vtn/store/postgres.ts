@@ -20,7 +20,9 @@ import {
   type ObjectType,
   type OutboxEntry,
   ReferenceViolation,
+  type StoreHealth,
   type StoredObject,
+  StoreUnavailable,
   UniqueViolation,
   type VtnStore,
 } from './store';
@@ -192,11 +194,51 @@ const PG_ERROR_FIELD: Record<string, Record<string, string>> = {
   objects_ref_fk: { REPORT: 'eventID' },
 };
 
+/** Socket errors that mean "the server is not there right now", not "the request is wrong". */
+const TRANSIENT_SOCKET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+/**
+ * SQLSTATEs of a server going away or coming back: 57P01 admin_shutdown (pg_ctl stop/restart),
+ * 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up / shutting down), 53300
+ * too_many_connections; class 08 is "connection exception".
+ */
+const TRANSIENT_SQLSTATE = new Set(['57P01', '57P02', '57P03', '53300']);
+/** pg's own messages for a lost connection or a pool wait that timed out (they carry no code). */
+const TRANSIENT_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|connection timeout|Client has encountered a connection error|Connection ended unexpectedly|not queryable/i;
+
+/** True for failures that a later attempt may not have: the database restarting or unreachable. */
+export function isTransientPgError(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (!e) return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (TRANSIENT_SOCKET.has(code) || TRANSIENT_SQLSTATE.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+  if (err instanceof AggregateError) return err.errors.some(isTransientPgError); // connect to localhost: v4 and v6
+  return typeof e.message === 'string' && TRANSIENT_MESSAGE.test(e.message);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export interface PostgresStoreOptions {
   /** Most connections this process opens (pg.Pool max). */
   poolSize?: number;
   /** Called with connection errors on idle clients (the pool replaces them). */
   onError?: (err: Error) => void;
+  /**
+   * How long one operation keeps retrying a transient failure (database restarting) before it
+   * gives up with StoreUnavailable (default 3000 ms). Only reads, and writes that certainly did
+   * not commit, are retried. While the database is known to be down, one attempt is made.
+   */
+  retryMs?: number;
+  /** How long to wait for a connection (new or from the busy pool) before it counts as a failure. */
+  connectTimeoutMs?: number;
 }
 
 export class PostgresStore implements VtnStore {
@@ -208,14 +250,85 @@ export class PostgresStore implements VtnStore {
   private readonly instance = crypto.randomUUID();
   private readonly url: string;
   private readonly onError: (err: Error) => void;
+  private readonly retryMs: number;
+  private healthState: StoreHealth = { available: true, since: Date.now() };
+  private readonly healthListeners = new Set<(health: StoreHealth) => void>();
 
   private constructor(url: string, options: PostgresStoreOptions) {
     this.url = url;
     this.onError = options.onError ?? (() => {});
+    this.retryMs = options.retryMs ?? 3000;
     this.kind = `postgres:${redactUrl(url)}`;
-    this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      // Never wait forever for a connection: a database host that stopped answering becomes a 503.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      keepAlive: true,
+    });
     // An idle client losing its connection (database restart) must not crash the process.
     this.pool.on('error', (err) => options.onError?.(err));
+  }
+
+  /** Whether the database was reachable at the last attempt. */
+  get health(): StoreHealth {
+    return this.healthState;
+  }
+
+  onHealth(listener: (health: StoreHealth) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  private setHealth(available: boolean, err?: unknown): void {
+    if (available === this.healthState.available) return;
+    this.healthState = available
+      ? { available, since: Date.now() }
+      : { available, since: Date.now(), error: (err as Error)?.message ?? String(err) };
+    for (const l of this.healthListeners) l(this.healthState);
+  }
+
+  /**
+   * Run `attempt` until it succeeds, fails for a reason a retry cannot fix (rethrown), or the
+   * retry budget is spent on transient failures (StoreUnavailable). `attempt` must be safe to
+   * repeat: a read, or a write that reports whether its COMMIT was sent (see apply).
+   */
+  private async withRetry<T>(what: string, attempt: () => Promise<T>, budgetMs = this.retryMs): Promise<T> {
+    // While the database is known to be down every request would wait the whole budget; one try
+    // answers at once, and the first one that succeeds marks the database up again.
+    const deadline = Date.now() + (this.healthState.available ? budgetMs : 0);
+    for (let n = 0; ; n++) {
+      try {
+        const result = await attempt();
+        this.setHealth(true);
+        return result;
+      } catch (err) {
+        if (err instanceof StoreUnavailable) {
+          this.setHealth(false, err);
+          throw err;
+        }
+        if (!isTransientPgError(err)) throw err;
+        // Equal jitter, so requests that failed together do not come back together.
+        const base = Math.min(1000, 50 * 2 ** n);
+        const wait = base / 2 + Math.random() * (base / 2);
+        if (this.closed || Date.now() + wait > deadline) {
+          this.setHealth(false, err);
+          throw new StoreUnavailable(`database unavailable (${what}): ${(err as Error).message}`);
+        }
+        await sleep(wait);
+      }
+    }
+  }
+
+  /** A read (idempotent): retried on transient failures. */
+  private query<R extends pg.QueryResultRow>(
+    what: string,
+    config: string | pg.QueryConfig,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    return this.withRetry(what, () =>
+      typeof config === 'string' ? this.pool.query<R>(config, values) : this.pool.query<R>(config),
+    );
   }
 
   /** Connect, create or migrate the schema, and return the store. */
@@ -233,6 +346,8 @@ export class PostgresStore implements VtnStore {
   /** Apply every migration not yet recorded in vtn_migrations, each in its own transaction. */
   private async migrate(): Promise<void> {
     const client = await this.pool.connect();
+    const onLost = (): void => undefined; // the next statement fails and says why
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -260,20 +375,22 @@ export class PostgresStore implements VtnStore {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      client.off('error', onLost);
       client.release();
     }
   }
 
   /** The migrations applied to this database, oldest first. */
   async schemaVersions(): Promise<number[]> {
-    const r = await this.pool.query<{ version: number }>(
+    const r = await this.query<{ version: number }>(
+      'schema versions',
       'SELECT version FROM vtn_migrations ORDER BY version',
     );
     return r.rows.map((x) => x.version);
   }
 
   async changeVersion(): Promise<number> {
-    const r = await this.pool.query<{ version: string }>({
+    const r = await this.query<{ version: string }>('change version', {
       name: 'vtn_change_version',
       text: 'SELECT version FROM vtn_changes WHERE id = 1',
     });
@@ -281,7 +398,7 @@ export class PostgresStore implements VtnStore {
   }
 
   async get(type: ObjectType, id: string): Promise<StoredObject | undefined> {
-    const r = await this.pool.query<ObjectRow>({
+    const r = await this.query<ObjectRow>('get', {
       name: 'vtn_get',
       text: 'SELECT seq, type, id, owner, name, scope, ref, targeted, body FROM objects WHERE type = $1 AND id = $2',
       values: [type, id],
@@ -306,20 +423,48 @@ export class PostgresStore implements VtnStore {
       values.push(q.limit);
       sql += ` LIMIT $${values.length}`;
     }
-    const r = await this.pool.query<ObjectRow>(sql, values);
+    const r = await this.query<ObjectRow>('list', sql, values);
     return r.rows.map(toObject);
   }
 
   async count(type: ObjectType): Promise<number> {
-    const r = await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM objects WHERE type = $1', [
+    const r = await this.query<{ n: string }>('count', 'SELECT COUNT(*) AS n FROM objects WHERE type = $1', [
       type,
     ]);
     return Number(r.rows[0].n);
   }
 
+  /**
+   * One transaction. Retried only while it certainly did not commit: a connection lost before
+   * COMMIT was sent rolls the transaction back, so trying again cannot apply it twice. A connection
+   * lost during COMMIT leaves the outcome unknown: that is reported (StoreUnavailable with
+   * outcomeUnknown), never retried.
+   */
   async apply(change: ChangeSet): Promise<void> {
+    let committing = false;
+    await this.withRetry('write', async () => {
+      try {
+        await this.applyOnce(change, () => (committing = true));
+      } catch (err) {
+        if (committing && isTransientPgError(err))
+          throw new StoreUnavailable(
+            `database connection lost while committing; the change may or may not have been applied (read it before trying again): ${(err as Error).message}`,
+            true,
+          );
+        throw err;
+      }
+    });
+  }
+
+  private async applyOnce(change: ChangeSet, onCommit: () => void): Promise<void> {
     const client = await this.pool.connect();
+    // A checked-out client has no listener of the pool's: a server shutdown arriving between two
+    // statements would be an uncaught 'error' event. The next statement fails anyway and says so.
+    let lost: Error | undefined;
+    const onLost = (err: Error): void => void (lost = err);
+    client.on('error', onLost);
     let current: StoredObject | { type: ObjectType; id: string } | undefined;
+    let failed: unknown;
     try {
       await client.query('BEGIN');
       for (const r of change.remove ?? []) {
@@ -366,12 +511,18 @@ export class PostgresStore implements VtnStore {
         ]);
         await client.query('SELECT pg_notify($1, $2)', [CHANNEL, version]); // sent on commit
       }
+      onCommit();
       await client.query('COMMIT');
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      failed = err;
+      if (!isTransientPgError(err)) await client.query('ROLLBACK').catch(() => undefined);
       throw this.translate(err, current);
     } finally {
-      client.release();
+      client.off('error', onLost);
+      // A client whose connection failed is dropped, not handed to the next request.
+      const broken =
+        lost ?? (failed !== undefined && isTransientPgError(failed) ? (failed as Error) : undefined);
+      client.release(broken);
     }
   }
 
@@ -400,21 +551,25 @@ export class PostgresStore implements VtnStore {
   }
 
   async getSetting(key: string): Promise<string | undefined> {
-    const r = await this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+    const r = await this.query<{ value: string }>('setting', 'SELECT value FROM settings WHERE key = $1', [
+      key,
+    ]);
     return r.rows[0]?.value;
   }
 
   async initSetting(key: string, value: string): Promise<string> {
-    await this.pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
-      key,
-      value,
-    ]);
+    await this.query(
+      'setting',
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+      [key, value],
+    );
     return (await this.getSetting(key))!;
   }
 
   async dueNotifications(now: number, limit: number, claimMs = 60_000): Promise<OutboxEntry[]> {
     // Claim in one statement: rows another instance is claiming right now are skipped, not waited on.
-    const r = await this.pool.query<OutboxRow>(
+    const r = await this.query<OutboxRow>(
+      'outbox claim',
       `UPDATE outbox SET claimed_until = $3 WHERE id IN (
          SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 AND claimed_until <= $1
          ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
@@ -425,27 +580,38 @@ export class PostgresStore implements VtnStore {
   }
 
   async markDelivered(id: number): Promise<void> {
-    await this.pool.query(
-      "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_until = 0 WHERE id = $1",
+    // Retried on a lost connection, so it must not count an attempt twice: only a row not yet
+    // marked delivered is changed.
+    await this.query(
+      'outbox',
+      "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_until = 0 WHERE id = $1 AND state <> 'delivered'",
       [id],
     );
   }
 
   async markFailed(id: number, error: string, nextAttemptAt: number, dead: boolean): Promise<void> {
-    await this.pool.query(
-      'UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, claimed_until = 0 WHERE id = $4',
-      [dead ? 'dead' : 'pending', error, nextAttemptAt, id],
+    // Not retried (it counts an attempt): if it is lost, the claim runs out and the row is tried again.
+    await this.withRetry(
+      'outbox',
+      () =>
+        this.pool.query(
+          'UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, claimed_until = 0 WHERE id = $4',
+          [dead ? 'dead' : 'pending', error, nextAttemptAt, id],
+        ),
+      0,
     );
   }
 
   async deliverySummary(subscriptionID?: string): Promise<DeliverySummary> {
     const filter = subscriptionID === undefined ? '' : 'WHERE subscription_id = $1';
     const args = subscriptionID === undefined ? [] : [subscriptionID];
-    const counts = await this.pool.query<{ state: string; n: string }>(
+    const counts = await this.query<{ state: string; n: string }>(
+      'outbox summary',
       `SELECT state, COUNT(*) AS n FROM outbox ${filter} GROUP BY state`,
       args,
     );
-    const last = await this.pool.query<{ last_error: string }>(
+    const last = await this.query<{ last_error: string }>(
+      'outbox summary',
       `SELECT last_error FROM outbox ${filter ? `${filter} AND` : 'WHERE'} last_error IS NOT NULL ORDER BY id DESC LIMIT 1`,
       args,
     );
@@ -459,14 +625,18 @@ export class PostgresStore implements VtnStore {
   }
 
   async recentOutbox(limit: number): Promise<OutboxEntry[]> {
-    const r = await this.pool.query<OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT $1', [limit]);
+    const r = await this.query<OutboxRow>('outbox', 'SELECT * FROM outbox ORDER BY id DESC LIMIT $1', [
+      limit,
+    ]);
     return r.rows.map(toOutbox);
   }
 
   async pruneDelivered(before: number): Promise<number> {
-    const r = await this.pool.query("DELETE FROM outbox WHERE state = 'delivered' AND created_at < $1", [
-      before,
-    ]);
+    const r = await this.query(
+      'outbox prune',
+      "DELETE FROM outbox WHERE state = 'delivered' AND created_at < $1",
+      [before],
+    );
     return r.rowCount ?? 0;
   }
 
@@ -482,6 +652,7 @@ export class PostgresStore implements VtnStore {
     let reading = false;
     let again = false;
     let retry: NodeJS.Timeout | undefined;
+    let catchUpRetry: NodeJS.Timeout | undefined;
     let lastPrune = 0;
 
     const catchUp = async (): Promise<void> => {
@@ -497,7 +668,8 @@ export class PostgresStore implements VtnStore {
             last = await this.changeVersion();
             continue;
           }
-          const r = await this.pool.query<{ version: string; instance: string; events: string }>(
+          const r = await this.query<{ version: string; instance: string; events: string }>(
+            'change log',
             'SELECT version, instance, events FROM change_log WHERE version > $1 ORDER BY version LIMIT 1000',
             [last],
           );
@@ -510,12 +682,24 @@ export class PostgresStore implements VtnStore {
         } while (again && !stopped);
         if (Date.now() - lastPrune > 60_000) {
           lastPrune = Date.now();
-          await this.pool.query(
+          await this.query(
+            'change log prune',
             `DELETE FROM change_log WHERE created_at < now() - interval '${CHANGE_LOG_KEEP}'`,
           );
         }
       } catch (err) {
-        if (!stopped) this.onError(err as Error);
+        if (!stopped) {
+          this.onError(err as Error);
+          // The log is still there: read it again soon rather than at the next NOTIFY, which
+          // may never come.
+          if (!catchUpRetry) {
+            catchUpRetry = setTimeout(() => {
+              catchUpRetry = undefined;
+              void catchUp();
+            }, 1000);
+            catchUpRetry.unref();
+          }
+        }
       } finally {
         reading = false;
       }
@@ -523,14 +707,16 @@ export class PostgresStore implements VtnStore {
 
     const connect = async (delayMs: number): Promise<void> => {
       if (stopped) return;
-      const c = new pg.Client({ connectionString: this.url });
+      const c = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000, keepAlive: true });
       client = c;
       const reconnect = (err?: Error): void => {
         if (stopped || client !== c) return;
         client = undefined;
         if (err) this.onError(err);
         c.end().catch(() => undefined);
-        const next = Math.min(30_000, Math.max(500, delayMs * 2));
+        // Short cap: a restarted database is usually back within seconds, and until the listener
+        // is back other instances' changes reach this one only at the next NOTIFY after it.
+        const next = Math.min(5000, Math.max(250, delayMs * 2));
         retry = setTimeout(() => void connect(next), next);
         retry.unref();
       };
@@ -540,6 +726,7 @@ export class PostgresStore implements VtnStore {
       try {
         await c.connect();
         await c.query(`LISTEN ${CHANNEL}`);
+        delayMs = 125; // listening again: the next loss starts its backoff from the beginning
         await catchUp(); // anything committed while we were not listening
       } catch (err) {
         reconnect(err as Error);
@@ -558,6 +745,7 @@ export class PostgresStore implements VtnStore {
       stop: async () => {
         stopped = true;
         if (retry) clearTimeout(retry);
+        if (catchUpRetry) clearTimeout(catchUpRetry);
         await ready.catch(() => undefined);
         const c = client;
         client = undefined;

@@ -82,6 +82,31 @@ export class ReferenceViolation extends Error {
   }
 }
 
+/**
+ * The database cannot be reached right now (a restart, a network cut, no free connection in time).
+ * The store has already retried what was safe to retry; the HTTP layer answers 503 + Retry-After.
+ */
+export class StoreUnavailable extends Error {
+  constructor(
+    message: string,
+    /** True when a write may or may not have committed (the connection died during COMMIT). */
+    readonly outcomeUnknown = false,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(message);
+    this.name = 'StoreUnavailable';
+  }
+}
+
+/** Whether the store can reach its database, as last seen (shared stores report transitions). */
+export interface StoreHealth {
+  available: boolean;
+  /** Why not, when unavailable. */
+  error?: string;
+  /** Since when (ms) it has been in this state. */
+  since: number;
+}
+
 export interface DeliverySummary {
   pending: number;
   delivered: number;
@@ -96,6 +121,11 @@ export interface VtnStore {
    * then check `changeVersion()` instead of trusting a counter only this process bumps.
    */
   readonly shared?: boolean;
+  /**
+   * Hear when the database becomes unreachable and when it is back (shared stores only), so a
+   * status can say so at once instead of at the next health check.
+   */
+  onHealth?(listener: (health: StoreHealth) => void): () => void;
   /** A counter every committed change bumps, kept by the store itself (shared stores only). */
   changeVersion?(): Promise<number>;
   /**
