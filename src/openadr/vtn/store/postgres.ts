@@ -13,6 +13,7 @@
 import crypto from 'crypto';
 import pg from 'pg';
 import {
+  type ChangeVersions,
   type ChangeWatch,
   type ChangeSet,
   type DeliverySummary,
@@ -104,7 +105,61 @@ CREATE TABLE change_log (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'change counter per object type (poll caches survive report writes)',
+    sql: `
+-- The counter value of the last change that touched each type: a cached events page stays valid
+-- across report writes, which cannot change it.
+ALTER TABLE vtn_changes
+  ADD COLUMN program_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN event_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN report_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN subscription_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN ven_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN resource_v BIGINT NOT NULL DEFAULT 0;
+UPDATE vtn_changes SET program_v = version, event_v = version, report_v = version,
+  subscription_v = version, ven_v = version, resource_v = version;
+`,
+  },
 ];
+
+const TYPE_COLUMNS: Record<ObjectType, string> = {
+  PROGRAM: 'program_v',
+  EVENT: 'event_v',
+  REPORT: 'report_v',
+  SUBSCRIPTION: 'subscription_v',
+  VEN: 'ven_v',
+  RESOURCE: 'resource_v',
+};
+
+/**
+ * Bump the counter (and the per-type versions of the types this change touched), log the change's
+ * events and NOTIFY, in one statement: every writer takes this one row lock and holds it until its
+ * commit, so the fewer round trips between taking it and committing, the more writes per second.
+ * $1 touched types, $2 instance, $3 events JSON or null.
+ */
+const BUMP_CTES = `v AS (
+  UPDATE vtn_changes SET version = version + 1, ${Object.entries(TYPE_COLUMNS)
+    .map(([t, c]) => `${c} = CASE WHEN '${t}' = ANY($1::text[]) THEN version + 1 ELSE ${c} END`)
+    .join(', ')}
+  WHERE id = 1 RETURNING version),
+l AS (INSERT INTO change_log (version, instance, events) SELECT version, $2, $3 FROM v WHERE $3::text IS NOT NULL)
+SELECT version, CASE WHEN $3::text IS NOT NULL THEN pg_notify('vtn_changes', version::text) END AS n FROM v`;
+const BUMP_SQL = `WITH ${BUMP_CTES}`;
+const UPSERT =
+  'INSERT INTO objects (type, id, owner, name, scope, ref, targeted, body) VALUES ($4, $5, $6, $7, $8, $9, $10, $11) ' +
+  'ON CONFLICT (type, id) DO UPDATE SET owner = excluded.owner, name = excluded.name, scope = excluded.scope, ' +
+  'ref = excluded.ref, targeted = excluded.targeted, body = excluded.body';
+const OUTBOX_ROWS =
+  'INSERT INTO outbox (subscription_id, callback_url, bearer_token, body, next_attempt_at, created_at) ' +
+  'SELECT s, c, t, b, $12, $12 FROM unnest($13::text[], $14::text[], $15::text[], $16::text[]) AS x(s, c, t, b)';
+/**
+ * The common write — one object created or replaced, its notifications, the counter, the log —
+ * as ONE autocommitted statement: one round trip, and the counter row lock is held only while the
+ * statement finishes and commits, never across a network round trip.
+ */
+const SINGLE_PUT_SQL = `WITH o AS (${UPSERT} RETURNING 1), ob AS (${OUTBOX_ROWS} RETURNING 1), ${BUMP_CTES}`;
 
 /** The NOTIFY channel; the payload is the change version, the events are in change_log. */
 const CHANNEL = 'vtn_changes';
@@ -224,6 +279,12 @@ export function isTransientPgError(err: unknown): boolean {
   return typeof e.message === 'string' && TRANSIENT_MESSAGE.test(e.message);
 }
 
+/** 40P01 deadlock_detected, 40001 serialization_failure: the transaction was rolled back. */
+function isRolledBack(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '40P01' || code === '40001';
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface PostgresStoreOptions {
@@ -307,11 +368,14 @@ export class PostgresStore implements VtnStore {
           this.setHealth(false, err);
           throw err;
         }
-        if (!isTransientPgError(err)) throw err;
+        // A deadlock (a write against a cascade delete, say) was rolled back: run it again.
+        const transient = isTransientPgError(err);
+        if (!transient && !isRolledBack(err)) throw err;
         // Equal jitter, so requests that failed together do not come back together.
         const base = Math.min(1000, 50 * 2 ** n);
         const wait = base / 2 + Math.random() * (base / 2);
         if (this.closed || Date.now() + wait > deadline) {
+          if (!transient) throw err;
           this.setHealth(false, err);
           throw new StoreUnavailable(`database unavailable (${what}): ${(err as Error).message}`);
         }
@@ -397,6 +461,44 @@ export class PostgresStore implements VtnStore {
     return Number(r.rows[0]?.version ?? 0);
   }
 
+  private versionsInFlight: Promise<ChangeVersions> | undefined;
+  private versionsNext: Promise<ChangeVersions> | undefined;
+
+  /**
+   * One read of the counters shared by every caller that asked before it was SENT: a read already
+   * in flight may predate a commit acknowledged since, so later callers wait for the next read
+   * (at most one in flight and one queued). A poll that hits the page cache thus costs a share of
+   * one round trip, not one each, and still sees every change acknowledged before it arrived.
+   */
+  changeVersions(): Promise<ChangeVersions> {
+    if (!this.versionsInFlight) return this.readVersions();
+    this.versionsNext ??= this.versionsInFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.versionsNext = undefined;
+        return this.readVersions();
+      });
+    return this.versionsNext;
+  }
+
+  private readVersions(): Promise<ChangeVersions> {
+    const p = this.query<Record<string, string>>('change version', {
+      name: 'vtn_change_versions',
+      text: `SELECT version, ${Object.values(TYPE_COLUMNS).join(', ')} FROM vtn_changes WHERE id = 1`,
+    }).then((r) => {
+      const row = r.rows[0] ?? {};
+      const v = { all: Number(row.version ?? 0) } as ChangeVersions;
+      for (const [t, c] of Object.entries(TYPE_COLUMNS)) v[t as ObjectType] = Number(row[c] ?? 0);
+      return v;
+    });
+    this.versionsInFlight = p;
+    const clear = (): void => {
+      if (this.versionsInFlight === p) this.versionsInFlight = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
   async get(type: ObjectType, id: string): Promise<StoredObject | undefined> {
     const r = await this.query<ObjectRow>('get', {
       name: 'vtn_get',
@@ -465,25 +567,54 @@ export class PostgresStore implements VtnStore {
     client.on('error', onLost);
     let current: StoredObject | { type: ObjectType; id: string } | undefined;
     let failed: unknown;
+    let inTransaction = false;
+    const put = change.put ?? [];
+    const remove = change.remove ?? [];
+    const notify = change.notify ?? [];
+    const types = [...new Set([...put, ...remove].map((o) => o.type))];
+    const bumpArgs = [types, this.instance, change.events?.length ? JSON.stringify(change.events) : null];
     try {
+      if (put.length === 1 && remove.length === 0) {
+        const o = put[0];
+        current = o;
+        onCommit(); // one autocommitted statement: once it is sent, the outcome is the server's
+        await client.query({
+          name: 'vtn_put_one',
+          text: SINGLE_PUT_SQL,
+          values: [
+            ...bumpArgs,
+            o.type,
+            o.id,
+            o.owner,
+            o.name,
+            o.scope,
+            o.ref,
+            o.targeted,
+            JSON.stringify(o.body),
+            Date.now(),
+            notify.map((n) => n.subscriptionID),
+            notify.map((n) => n.callbackUrl),
+            notify.map((n) => n.bearerToken),
+            notify.map((n) => n.body),
+          ],
+        });
+        return;
+      }
       await client.query('BEGIN');
-      for (const r of change.remove ?? []) {
+      inTransaction = true;
+      for (const r of remove) {
         current = r;
         await client.query('DELETE FROM objects WHERE type = $1 AND id = $2', [r.type, r.id]);
       }
-      for (const o of change.put ?? []) {
+      for (const o of put) {
         current = o;
         await client.query({
           name: 'vtn_upsert',
-          text:
-            'INSERT INTO objects (type, id, owner, name, scope, ref, targeted, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ' +
-            'ON CONFLICT (type, id) DO UPDATE SET owner = excluded.owner, name = excluded.name, scope = excluded.scope, ' +
-            'ref = excluded.ref, targeted = excluded.targeted, body = excluded.body',
+          text: UPSERT.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) - 3}`),
           values: [o.type, o.id, o.owner, o.name, o.scope, o.ref, o.targeted, JSON.stringify(o.body)],
         });
       }
       current = undefined;
-      const notify = change.notify ?? [];
       if (notify.length) {
         const now = Date.now();
         const values: unknown[] = [];
@@ -498,24 +629,12 @@ export class PostgresStore implements VtnStore {
         );
       }
       // Last, so the one-row lock every writer takes is held only for the commit.
-      const bumped = await client.query<{ version: string }>({
-        name: 'vtn_bump',
-        text: 'UPDATE vtn_changes SET version = version + 1 WHERE id = 1 RETURNING version',
-      });
-      if (change.events?.length) {
-        const version = bumped.rows[0].version;
-        await client.query('INSERT INTO change_log (version, instance, events) VALUES ($1, $2, $3)', [
-          version,
-          this.instance,
-          JSON.stringify(change.events),
-        ]);
-        await client.query('SELECT pg_notify($1, $2)', [CHANNEL, version]); // sent on commit
-      }
+      await client.query({ name: 'vtn_bump', text: BUMP_SQL, values: bumpArgs });
       onCommit();
       await client.query('COMMIT');
     } catch (err) {
       failed = err;
-      if (!isTransientPgError(err)) await client.query('ROLLBACK').catch(() => undefined);
+      if (inTransaction && !isTransientPgError(err)) await client.query('ROLLBACK').catch(() => undefined);
       throw this.translate(err, current);
     } finally {
       client.off('error', onLost);

@@ -24,6 +24,8 @@ export interface StoredObject {
   body: Record<string, unknown>;
 }
 
+export type ChangeVersions = Record<ObjectType, number> & { all: number };
+
 export interface ListQuery {
   type: ObjectType;
   scope?: string;
@@ -128,6 +130,12 @@ export interface VtnStore {
   onHealth?(listener: (health: StoreHealth) => void): () => void;
   /** A counter every committed change bumps, kept by the store itself (shared stores only). */
   changeVersion?(): Promise<number>;
+  /**
+   * The counter and, per object type, its value at the last change that touched that type
+   * (shared stores only). Answered from a read that started after the call, so it reflects every
+   * change committed before the call (concurrent callers may share one such read).
+   */
+  changeVersions?(): Promise<ChangeVersions>;
   /**
    * Hear the `events` of changes committed by other instances (shared stores), in commit order.
    * Returns a function that stops listening.
