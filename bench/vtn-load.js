@@ -104,6 +104,7 @@ async function main() {
       max: latencies.at(-1) ?? 0,
       pollP99: q(0.99, byKind.poll),
       reportP99: q(0.99, byKind.report),
+      cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
       errors: errors + missing,
       requests: sent,
       statuses,

@@ -25,6 +25,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const INSTANCES = (process.env.BENCH_INSTANCES ?? '1,2,3').split(',').map(Number);
 const VENS = Number(process.env.BENCH_VENS ?? 2000);
 const PROXY = process.env.BENCH_PROXY === 'http' ? ['--http'] : [];
+/** PostgreSQL connections per VTN process (BENCH_POOL); 30 backends on 2 cores only contend. */
+const POOL = process.env.BENCH_POOL ? ['--pool', process.env.BENCH_POOL] : [];
 const REPORT_EVERY = Number(process.env.BENCH_REPORT_EVERY ?? 10);
 const EVENTS = 10;
 
@@ -36,6 +38,36 @@ interface Run {
   reportP99: number;
   errors: number;
   statuses: Record<string, number>;
+  /** CPU time of the load generator process (its own report). */
+  cpuMs: number;
+  /** CPU ms per request by role, from /proc (Linux): what the work costs, whatever else runs. */
+  cost?: Record<string, number>;
+}
+
+/** user + system CPU ms of a process so far (Linux /proc), 0 when unreadable. */
+function cpuOf(pid: number | undefined): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in ticks of 1/100 s
+  } catch {
+    return 0;
+  }
+}
+
+/** The server processes serving one database (PostgreSQL backends of the VTNs' pools). */
+async function backendPids(database: string | undefined): Promise<number[]> {
+  if (!database) return [];
+  const c = new pg.Client(ADMIN);
+  await c.connect();
+  try {
+    const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
+      database,
+    ]);
+    return r.rows.map((x) => x.pid);
+  } finally {
+    await c.end();
+  }
 }
 
 function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
@@ -131,7 +163,7 @@ async function measure(
     for (const store of stores) {
       const flag = store.startsWith('postgres') ? '--pg' : '--store';
       const { child, match } = await startChild(
-        ['scripts/vtn.js', '--port', '0', flag, store, '--clients', clientsFile],
+        ['scripts/vtn.js', '--port', '0', flag, store, '--clients', clientsFile, ...POOL],
         /listening at (http:\/\/\S+?)\/openadr3/,
       );
       children.push(child);
@@ -178,8 +210,24 @@ async function measure(
     const plan = { origin, connections: CONNECTIONS, reportEvery: REPORT_EVERY, vens };
     // Warm up (JIT, pools, each VEN's first poll on each instance) at half the rate.
     await runLoad(dir, { ...plan, mode: 'fixed', rate: RATE / 2, seconds: Math.max(4, DURATION_S / 2) });
-    const fixed = await runLoad(dir, { ...plan, mode: 'fixed', rate: RATE, seconds: DURATION_S });
-    const max = await runLoad(dir, { ...plan, mode: 'max', seconds: DURATION_S });
+    const database = stores[0].startsWith('postgres') ? new URL(stores[0]).pathname.slice(1) : undefined;
+    const costed = async (p: Record<string, unknown>): Promise<Run> => {
+      const vtnPids = children.slice(0, stores.length).map((c) => c.pid);
+      const pgPids = await backendPids(database);
+      const before = { vtn: vtnPids.map(cpuOf), pg: pgPids.map(cpuOf), proxy: cpuOf(proxy.pid) };
+      const r = await runLoad(dir, p);
+      const n = r.rps * DURATION_S;
+      const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+      r.cost = {
+        vtn: (sum(vtnPids.map(cpuOf)) - sum(before.vtn)) / n,
+        ...(database ? { pg: (sum(pgPids.map(cpuOf)) - sum(before.pg)) / n } : {}),
+        proxy: (cpuOf(proxy.pid) - before.proxy) / n,
+        load: r.cpuMs / n,
+      };
+      return r;
+    };
+    const fixed = await costed({ ...plan, mode: 'fixed', rate: RATE, seconds: DURATION_S });
+    const max = await costed({ ...plan, mode: 'max', seconds: DURATION_S });
     return { fixed, max };
   } finally {
     for (const c of children) c.kill('SIGTERM');
@@ -220,13 +268,16 @@ async function main(): Promise<void> {
     const meets = r.fixed.p99 < 50 && r.fixed.errors === 0 && r.fixed.rps >= RATE * 0.95;
     console.log(
       `| ${r.label.padEnd(23)} | ${r.fixed.rps.toFixed(0).padStart(5)} req/s, p50 ${ms(r.fixed.p50)}, p99 ${ms(r.fixed.p99)} (polls ${ms(r.fixed.pollP99)}, reports ${ms(r.fixed.reportP99)}), errors ${errs(r.fixed)} | ` +
-        `${r.max.rps.toFixed(0).padStart(5)} req/s, p99 ${ms(r.max.p99)}, errors ${errs(r.max)} | ${vs.padStart(5)} | ${meets ? 'meets' : 'MISSES'} |`,
+        `${r.max.rps.toFixed(0).padStart(5)} req/s, p99 ${ms(r.max.p99)}, errors ${errs(r.max)} | ${vs.padStart(5)} | ${meets ? 'meets' : 'MISSES'} | ` +
+        `${Object.entries(r.fixed.cost ?? {})
+          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+          .join(', ')} |`,
     );
   };
   console.log(
-    `\n| store, processes        | at a fixed ${RATE} req/s: served, p50, p99 (of polls, of reports), errors | flat out: req/s, p99, errors | flat out vs SQLite | target |`,
+    `\n| store, processes        | at a fixed ${RATE} req/s: served, p50, p99 (of polls, of reports), errors | flat out: req/s, p99, errors | flat out vs SQLite | target | CPU ms per request at the fixed rate |`,
   );
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
   try {
     if (process.env.BENCH_SQLITE !== '0') {
       const sqlite = {

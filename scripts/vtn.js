@@ -20,6 +20,7 @@ function parseArgs(argv) {
     else if (a === '--store') opts.store = next();
     else if (a === '--memory') opts.store = ':memory:';
     else if (a === '--clients') opts.clients = next();
+    else if (a === '--pool') opts.pool = Number(next());
     else if (a === '--pg') {
       opts.store = next();
       if (!/^postgres(ql)?:\/\//i.test(opts.store))
@@ -42,12 +43,13 @@ async function main() {
   }
   if (opts.help) {
     console.log(
-      'usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory | --pg postgres://user@host:5432/db] [--clients file]',
+      'usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory | --pg postgres://user@host:5432/db] [--clients file] [--pool 10]',
     );
     console.log(
       '  --pg: a PostgreSQL database several VTN processes can share (tables are created by the VTN)',
     );
     console.log('  --clients: one "<clientID> <secret> <BL|VEN>" per line, instead of the demo clients');
+    console.log('  --pool: PostgreSQL connections per process (default 10)');
     return;
   }
   ensureBuild();
@@ -57,6 +59,7 @@ async function main() {
   const vtn = await createVtn({
     store: opts.store,
     clients,
+    pgPoolSize: opts.pool,
     allowInsecureCallbacks: true,
     onError: (err) => console.error(`VTN error: ${err.message}`),
   });

@@ -96,15 +96,17 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
     options.onStoreHealth?.(health);
   });
   // Changes other instances commit to a shared store come out here too (PostgreSQL LISTEN/NOTIFY).
-  const watch = store.watchChanges?.((events) => {
-    for (const e of events) {
-      // Not ours: an origin is only meaningful where it was set (two Node-RED instances running
-      // the same flow have nodes with the same id).
-      const { origin: _origin, ...change } = e as unknown as Change;
-      service.emit('change', { ...change, remote: true });
-    }
-    notifier.kick(); // their notifications may be ours to deliver
-  });
+  const watch = store.watchChanges?.(
+    (events) => {
+      for (const e of events) {
+        // Not ours: an origin is only meaningful where it was set (two Node-RED instances running
+        // the same flow have nodes with the same id).
+        const { origin: _origin, ...change } = e as unknown as Change;
+        service.emit('change', { ...change, remote: true });
+      }
+    },
+    () => notifier.kick(),
+  ); // their webhooks may be ours to deliver
   await watch?.ready;
 
   const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '') || '';

@@ -145,15 +145,15 @@ const BUMP_CTES = `v AS (
     .join(', ')}
   WHERE id = 1 RETURNING version),
 l AS (INSERT INTO change_log (version, instance, events) SELECT version, $2, $3 FROM v WHERE $3::text IS NOT NULL)
-SELECT version, CASE WHEN $3::text IS NOT NULL THEN pg_notify('vtn_changes', version::text) END AS n FROM v`;
+SELECT version, CASE WHEN $3::text IS NOT NULL THEN pg_notify('vtn_changes', version::text || ' ' || $4) END AS n FROM v`;
 const BUMP_SQL = `WITH ${BUMP_CTES}`;
 const UPSERT =
-  'INSERT INTO objects (type, id, owner, name, scope, ref, targeted, body) VALUES ($4, $5, $6, $7, $8, $9, $10, $11) ' +
+  'INSERT INTO objects (type, id, owner, name, scope, ref, targeted, body) VALUES ($5, $6, $7, $8, $9, $10, $11, $12) ' +
   'ON CONFLICT (type, id) DO UPDATE SET owner = excluded.owner, name = excluded.name, scope = excluded.scope, ' +
   'ref = excluded.ref, targeted = excluded.targeted, body = excluded.body';
 const OUTBOX_ROWS =
   'INSERT INTO outbox (subscription_id, callback_url, bearer_token, body, next_attempt_at, created_at) ' +
-  'SELECT s, c, t, b, $12, $12 FROM unnest($13::text[], $14::text[], $15::text[], $16::text[]) AS x(s, c, t, b)';
+  'SELECT s, c, t, b, $13, $13 FROM unnest($14::text[], $15::text[], $16::text[], $17::text[]) AS x(s, c, t, b)';
 /**
  * The common write — one object created or replaced, its notifications, the counter, the log —
  * as ONE autocommitted statement: one round trip, and the counter row lock is held only while the
@@ -572,7 +572,14 @@ export class PostgresStore implements VtnStore {
     const remove = change.remove ?? [];
     const notify = change.notify ?? [];
     const types = [...new Set([...put, ...remove].map((o) => o.type))];
-    const bumpArgs = [types, this.instance, change.events?.length ? JSON.stringify(change.events) : null];
+    // The NOTIFY payload says who wrote it and whether it queued webhooks, so a listener can
+    // ignore its own changes and look at the outbox only when there is something in it.
+    const bumpArgs = [
+      types,
+      this.instance,
+      change.events?.length ? JSON.stringify(change.events) : null,
+      `${this.instance} ${notify.length}`,
+    ];
     try {
       if (put.length === 1 && remove.length === 0) {
         const o = put[0];
@@ -610,7 +617,7 @@ export class PostgresStore implements VtnStore {
         current = o;
         await client.query({
           name: 'vtn_upsert',
-          text: UPSERT.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) - 3}`),
+          text: UPSERT.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) - 4}`),
           values: [o.type, o.id, o.owner, o.name, o.scope, o.ref, o.targeted, JSON.stringify(o.body)],
         });
       }
@@ -760,19 +767,26 @@ export class PostgresStore implements VtnStore {
   }
 
   /**
-   * LISTEN on a connection of its own; each NOTIFY (or a reconnect) reads change_log from the last
-   * version seen, so changes are heard in commit order and none is lost to a dropped connection
-   * (within CHANGE_LOG_KEEP). This instance's own changes are skipped: it emitted them itself.
+   * LISTEN on a connection of its own; a NOTIFY from another instance (or a reconnect) reads
+   * change_log from the last version seen, so changes are heard in commit order and none is lost to
+   * a dropped connection (within CHANGE_LOG_KEEP). This instance's own changes are skipped: it
+   * emitted them itself, and their NOTIFYs (which name the writer) cost no query at all.
+   * `onOutbox` hears when another instance queued webhooks (one of us may deliver them).
    */
-  watchChanges(listener: (events: Array<Record<string, unknown>>) => void): ChangeWatch {
+  watchChanges(
+    listener: (events: Array<Record<string, unknown>>) => void,
+    onOutbox?: () => void,
+  ): ChangeWatch {
     let stopped = false;
     let client: pg.Client | undefined;
     let last: number | undefined;
+    /** The highest version known committed (from any NOTIFY, our own included). */
+    let known = 0;
     let reading = false;
     let again = false;
     let retry: NodeJS.Timeout | undefined;
     let catchUpRetry: NodeJS.Timeout | undefined;
-    let lastPrune = 0;
+    let soon: NodeJS.Immediate | undefined;
 
     const catchUp = async (): Promise<void> => {
       if (reading) {
@@ -787,25 +801,22 @@ export class PostgresStore implements VtnStore {
             last = await this.changeVersion();
             continue;
           }
-          const r = await this.query<{ version: string; instance: string; events: string }>(
+          // Every version up to `upTo` had committed before this read was sent (its NOTIFY came,
+          // and versions commit in order), so a complete read lets `last` move past our own rows
+          // without fetching them.
+          const upTo = known;
+          const r = await this.query<{ version: string; events: string }>(
             'change log',
-            'SELECT version, instance, events FROM change_log WHERE version > $1 ORDER BY version LIMIT 1000',
-            [last],
+            'SELECT version, events FROM change_log WHERE version > $1 AND instance <> $2 ORDER BY version LIMIT 1000',
+            [last, this.instance],
           );
           for (const row of r.rows) {
             last = Number(row.version);
-            if (row.instance !== this.instance && !stopped)
-              listener(JSON.parse(row.events) as Array<Record<string, unknown>>);
+            if (!stopped) listener(JSON.parse(row.events) as Array<Record<string, unknown>>);
           }
           if (r.rows.length === 1000) again = true;
+          else last = Math.max(last, upTo);
         } while (again && !stopped);
-        if (Date.now() - lastPrune > 60_000) {
-          lastPrune = Date.now();
-          await this.query(
-            'change log prune',
-            `DELETE FROM change_log WHERE created_at < now() - interval '${CHANGE_LOG_KEEP}'`,
-          );
-        }
       } catch (err) {
         if (!stopped) {
           this.onError(err as Error);
@@ -824,6 +835,38 @@ export class PostgresStore implements VtnStore {
       }
     };
 
+    /**
+     * NOTIFYs arriving in one burst become one read (not one read each); no longer delay than
+     * that, so a remote change is emitted before a local one that commits after it.
+     */
+    const catchUpSoon = (): void => {
+      if (soon || stopped) return;
+      soon = setImmediate(() => {
+        soon = undefined;
+        void catchUp();
+      });
+    };
+
+    const onNotification = (payload: string | undefined): void => {
+      const [version, writer, queued] = (payload ?? '').split(' ');
+      const v = Number(version);
+      if (Number.isFinite(v)) known = Math.max(known, v);
+      if (writer === this.instance) return;
+      if (writer === undefined || Number(queued) !== 0) onOutbox?.();
+      catchUpSoon();
+    };
+
+    // Housekeeping, also for an instance alone (which never reads the log otherwise): forget old
+    // changes, and move the read position past our own ones.
+    const housekeeping = setInterval(() => {
+      if (known > (last ?? Infinity)) catchUpSoon();
+      void this.query(
+        'change log prune',
+        `DELETE FROM change_log WHERE created_at < now() - interval '${CHANGE_LOG_KEEP}'`,
+      ).catch(() => undefined);
+    }, 60_000);
+    housekeeping.unref();
+
     const connect = async (delayMs: number): Promise<void> => {
       if (stopped) return;
       const c = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000, keepAlive: true });
@@ -841,11 +884,12 @@ export class PostgresStore implements VtnStore {
       };
       c.on('error', reconnect);
       c.on('end', () => reconnect());
-      c.on('notification', () => void catchUp());
+      c.on('notification', (m) => onNotification(m.payload));
       try {
         await c.connect();
         await c.query(`LISTEN ${CHANNEL}`);
         delayMs = 125; // listening again: the next loss starts its backoff from the beginning
+        onOutbox?.(); // webhooks queued while we were not listening
         await catchUp(); // anything committed while we were not listening
       } catch (err) {
         reconnect(err as Error);
@@ -863,8 +907,10 @@ export class PostgresStore implements VtnStore {
       ready: ready.catch(() => undefined),
       stop: async () => {
         stopped = true;
+        clearInterval(housekeeping);
         if (retry) clearTimeout(retry);
         if (catchUpRetry) clearTimeout(catchUpRetry);
+        if (soon) clearImmediate(soon);
         await ready.catch(() => undefined);
         const c = client;
         client = undefined;

@@ -140,7 +140,11 @@ export interface VtnStore {
    * Hear the `events` of changes committed by other instances (shared stores), in commit order.
    * Returns a function that stops listening.
    */
-  watchChanges?(listener: (events: Array<Record<string, unknown>>) => void): ChangeWatch;
+  watchChanges?(
+    listener: (events: Array<Record<string, unknown>>) => void,
+    /** Another instance queued webhook notifications (this one may deliver them). */
+    onOutbox?: () => void,
+  ): ChangeWatch;
   get(type: ObjectType, id: string): Promise<StoredObject | undefined>;
   /** In creation order (stable, so pages never overlap). */
   list(query: ListQuery): Promise<StoredObject[]>;
