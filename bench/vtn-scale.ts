@@ -26,7 +26,7 @@ const INSTANCES = (process.env.BENCH_INSTANCES ?? '1,2,3').split(',').map(Number
 const VENS = Number(process.env.BENCH_VENS ?? 2000);
 const PROXY = process.env.BENCH_PROXY === 'http' ? ['--http'] : [];
 /** PostgreSQL connections per VTN process (BENCH_POOL); 30 backends on 2 cores only contend. */
-const POOL = process.env.BENCH_POOL ? ['--pool', process.env.BENCH_POOL] : [];
+const POOL = ['--pool', process.env.BENCH_POOL ?? '4'];
 const REPORT_EVERY = Number(process.env.BENCH_REPORT_EVERY ?? 10);
 const EVENTS = 10;
 
@@ -208,8 +208,10 @@ async function measure(
       };
     });
     const plan = { origin, connections: CONNECTIONS, reportEvery: REPORT_EVERY, vens };
-    // Warm up (JIT, pools, each VEN's first poll on each instance) at half the rate.
-    await runLoad(dir, { ...plan, mode: 'fixed', rate: RATE / 2, seconds: Math.max(4, DURATION_S / 2) });
+    // Warm up (JIT, pools, each VEN's first poll on each instance: the page caches are per
+    // process and the proxy spreads connections, not VENs) at half the rate.
+    const warmup = Math.max(4, Math.ceil((2 * VENS * stores.length) / (RATE / 2)));
+    await runLoad(dir, { ...plan, mode: 'fixed', rate: RATE / 2, seconds: warmup });
     const database = stores[0].startsWith('postgres') ? new URL(stores[0]).pathname.slice(1) : undefined;
     const costed = async (p: Record<string, unknown>): Promise<Run> => {
       const vtnPids = children.slice(0, stores.length).map((c) => c.pid);
