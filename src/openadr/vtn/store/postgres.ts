@@ -137,7 +137,7 @@ const TYPE_COLUMNS: Record<ObjectType, string> = {
  * Bump the counter (and the per-type versions of the types this change touched), log the change's
  * events and NOTIFY, in one statement: every writer takes this one row lock and holds it until its
  * commit, so the fewer round trips between taking it and committing, the more writes per second.
- * $1 touched types, $2 instance, $3 events JSON or null.
+ * $1 touched types, $2 instance, $3 events JSON or null, $4 the NOTIFY payload after the version.
  */
 const BUMP_CTES = `v AS (
   UPDATE vtn_changes SET version = version + 1, ${Object.entries(TYPE_COLUMNS)
