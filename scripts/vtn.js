@@ -19,6 +19,8 @@ function parseArgs(argv) {
     else if (a === '--host') opts.host = next();
     else if (a === '--store') opts.store = next();
     else if (a === '--memory') opts.store = ':memory:';
+    else if (a === '--clients') opts.clients = next();
+    else if (a === '--pool') opts.pool = Number(next());
     else if (a === '--pg') {
       opts.store = next();
       if (!/^postgres(ql)?:\/\//i.test(opts.store))
@@ -41,17 +43,23 @@ async function main() {
   }
   if (opts.help) {
     console.log(
-      'usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory | --pg postgres://user@host:5432/db]',
+      'usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory | --pg postgres://user@host:5432/db] [--clients file] [--pool 10]',
     );
     console.log(
       '  --pg: a PostgreSQL database several VTN processes can share (tables are created by the VTN)',
     );
+    console.log('  --clients: one "<clientID> <secret> <BL|VEN>" per line, instead of the demo clients');
+    console.log('  --pool: PostgreSQL connections per process (default 10)');
     return;
   }
   ensureBuild();
-  const { createVtn, isPostgresUrl } = require('../dist/src/index.js');
+  const { createVtn, isPostgresUrl, parseClients } = require('../dist/src/index.js');
+  // Your own clients (one "<clientID> <secret> <BL|VEN>" per line) instead of the demo ones.
+  const clients = opts.clients ? parseClients(require('fs').readFileSync(opts.clients, 'utf8')) : undefined;
   const vtn = await createVtn({
     store: opts.store,
+    clients,
+    pgPoolSize: opts.pool,
     allowInsecureCallbacks: true,
     onError: (err) => console.error(`VTN error: ${err.message}`),
   });
@@ -62,7 +70,8 @@ async function main() {
   console.log(
     `store: ${vtn.store.kind === 'memory' ? 'in memory' : isPostgresUrl(opts.store) ? vtn.store.kind : opts.store}`,
   );
-  console.log('demo clients: bl_client / 1001 (BL), ven_client / 999 (VEN)');
+  if (clients) console.log(`clients: ${clients.length} from ${opts.clients}`);
+  else console.log('demo clients: bl_client / 1001 (BL), ven_client / 999 (VEN)');
   const stop = () => {
     vtn.close().then(() => process.exit(0));
   };

@@ -117,11 +117,13 @@ export {
   parseClients,
   SqliteStore,
   PostgresStore,
+  StoreUnavailable,
   isPostgresUrl,
   usesDemoSecrets,
   type Vtn,
   type VtnOptions,
   type VtnStore,
+  type StoreHealth,
   type Change,
   type ClientConfig,
 } from './openadr/vtn';

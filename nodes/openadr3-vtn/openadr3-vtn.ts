@@ -114,15 +114,21 @@ export = function (RED: NodeAPI) {
 
     let healthTimer: NodeJS.Timeout | undefined;
     let lastStoreError = '';
+    /** Red while the database is unreachable; the API answers 503 meanwhile (see createVtn). */
+    const storeDown = (err: Error | string): void => {
+      if (closing) return;
+      // The store's message already starts "database unavailable (what it was doing): ".
+      const why = (typeof err === 'string' ? err : err.message).replace(
+        /^database unavailable( \([^)]*\))?: /,
+        '',
+      );
+      node.status(statusShape.error(`database unavailable: ${why}`));
+      if (why !== lastStoreError) node.error(`VTN database unavailable: ${why}`);
+      lastStoreError = why;
+    };
     const showStatus = (): void => {
       if (!vtn || closing) return;
       const v = vtn;
-      const storeDown = (err: Error): void => {
-        if (closing) return;
-        node.status(statusShape.error(`store unreachable: ${err.message}`));
-        if (err.message !== lastStoreError) node.error(`VTN store unreachable: ${err.message}`);
-        lastStoreError = err.message;
-      };
       guardTask(
         node,
         async () => {
@@ -175,6 +181,8 @@ export = function (RED: NodeAPI) {
             node.warn(`webhook to ${e.entry.callbackUrl} is dead after repeated failures: ${e.error}`);
         },
         onError: (err) => node.error(`VTN internal error: ${err.message}`),
+        // At once, not at the next health check; back to the normal status when it returns.
+        onStoreHealth: (h) => (h.available ? showStatus() : storeDown(h.error ?? 'unreachable')),
       });
       if (closing) {
         await v.close();

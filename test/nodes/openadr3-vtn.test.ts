@@ -4,6 +4,7 @@ import { builtNode, helper, nextMessage, recordStatuses, type TestNode } from '.
 import { listen, requireBroker } from '../support/mqtt-broker';
 import { freePort } from '../support/ports';
 import { createTestDatabase, requirePostgres } from '../support/postgres';
+import { startPrivatePostgres } from '../support/private-postgres';
 
 const vtnNode = builtNode('openadr3-vtn');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -357,12 +358,45 @@ describe('nodes: openadr3-vtn', () => {
       dropped = true;
       await until(
         'red status',
-        () => statuses.some((s) => s.fill === 'red' && /^store unreachable: /.test(s.text ?? '')),
+        () => statuses.some((s) => s.fill === 'red' && /^database unavailable: /.test(s.text ?? '')),
         15000,
       );
       await helper.unload();
     } finally {
       if (!dropped) await db.drop();
+    }
+  });
+
+  it('says "database unavailable" (red) while its PostgreSQL restarts, 503s meanwhile, and turns green again', async function () {
+    this.timeout(120000);
+    // A private cluster: the shared server on 5432 is never stopped.
+    const cluster = await startPrivatePostgres(this);
+    try {
+      await helper.load(vtnNode, flow({ storeType: 'postgres' }), { vtn1: { pgUrl: cluster.url() } });
+      const statuses = recordStatuses(helper.getNode('vtn1') as TestNode);
+      const green = (): boolean => {
+        const last = statuses.at(-1);
+        return last?.fill === 'green' && /^listening .* · PostgreSQL · /.test(last.text ?? '');
+      };
+      await until('listening', green, 30000);
+      const bl = await token(base, 'bl_client', '1001');
+      await cluster.stop();
+      const during = await fetch(`${base}/programs`, { headers: { authorization: `Bearer ${bl}` } });
+      assert.strictEqual(during.status, 503);
+      assert.ok(during.headers.get('retry-after'));
+      await until(
+        'red "database unavailable"',
+        () => statuses.some((s) => s.fill === 'red' && /^database unavailable: /.test(s.text ?? '')),
+        30000,
+      );
+      await cluster.start();
+      // Back without a redeploy: the next health check (or request) finds the database again.
+      await until('green again', green, 30000);
+      const after = await fetch(`${base}/programs`, { headers: { authorization: `Bearer ${bl}` } });
+      assert.strictEqual(after.status, 200);
+      await helper.unload();
+    } finally {
+      await cluster.destroy();
     }
   });
 

@@ -13,7 +13,7 @@ import { VtnService, type Change } from './service';
 import { statusPage } from './status-page';
 import { isPostgresUrl, PostgresStore } from './store/postgres';
 import { SqliteStore } from './store/sqlite';
-import type { VtnStore } from './store/store';
+import type { StoreHealth, VtnStore } from './store/store';
 import { apiRouter31 } from './v31/routes';
 import { notificationFormatter31 } from './v31/notify';
 import { extensionFields31 } from './v31/convert';
@@ -50,6 +50,11 @@ export interface VtnOptions {
   onChange?: (change: Change) => void;
   onDelivery?: (event: DeliveryEvent) => void;
   onError?: (err: Error) => void;
+  /**
+   * A shared store (PostgreSQL) lost or regained its database. While it is lost, requests that
+   * need the database get 503 + Retry-After after a short retry.
+   */
+  onStoreHealth?: (health: StoreHealth) => void;
 }
 
 export interface Vtn {
@@ -86,16 +91,22 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
   service.on('notify', () => notifier.kick());
   if (options.onChange) service.on('change', options.onChange);
   notifier.start();
-  // Changes other instances commit to a shared store come out here too (PostgreSQL LISTEN/NOTIFY).
-  const watch = store.watchChanges?.((events) => {
-    for (const e of events) {
-      // Not ours: an origin is only meaningful where it was set (two Node-RED instances running
-      // the same flow have nodes with the same id).
-      const { origin: _origin, ...change } = e as unknown as Change;
-      service.emit('change', { ...change, remote: true });
-    }
-    notifier.kick(); // their notifications may be ours to deliver
+  const unwatchHealth = store.onHealth?.((health) => {
+    if (health.available) notifier.kick(); // rows that waited for the database
+    options.onStoreHealth?.(health);
   });
+  // Changes other instances commit to a shared store come out here too (PostgreSQL LISTEN/NOTIFY).
+  const watch = store.watchChanges?.(
+    (events) => {
+      for (const e of events) {
+        // Not ours: an origin is only meaningful where it was set (two Node-RED instances running
+        // the same flow have nodes with the same id).
+        const { origin: _origin, ...change } = e as unknown as Change;
+        service.emit('change', { ...change, remote: true });
+      }
+    },
+    () => notifier.kick(),
+  ); // their webhooks may be ours to deliver
   await watch?.ready;
 
   const basePath = (options.basePath ?? DEFAULT_BASE_PATH).replace(/\/+$/, '') || '';
@@ -205,6 +216,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
           }, 1000).unref();
         });
       }
+      unwatchHealth?.();
       await watch?.stop();
       await notifier.stop();
       await mqttNotifier?.stop();
@@ -232,7 +244,8 @@ function isLoopback(host: string): boolean {
 export { SqliteStore } from './store/sqlite';
 export { PostgresStore, isPostgresUrl, redactUrl, MIGRATIONS } from './store/postgres';
 export { MqttNotifier, DEFAULT_MQTT_PREFIX, type MqttOptions } from './notify/mqtt';
-export type { VtnStore, StoredObject, ObjectType, ChangeSet, OutboxEntry } from './store/store';
+export type { VtnStore, StoredObject, ObjectType, ChangeSet, OutboxEntry, StoreHealth } from './store/store';
+export { StoreUnavailable } from './store/store';
 export type { Change } from './service';
 export { DEMO_CLIENTS, parseClients, usesDemoSecrets, type ClientConfig, type Role } from './auth';
 export { runFlowOperation, type FlowResult, type FlowOperation } from './flow-ops';

@@ -11,6 +11,7 @@ import { KINDS, type KindName } from './kinds';
 import { problem, VtnError } from './problem';
 import type { VtnService } from './service';
 import { bearerAuthenticator, jsonOnly } from './request-guards';
+import { StoreUnavailable } from './store/store';
 
 export interface RouteOptions {
   bodyLimit?: string;
@@ -19,29 +20,34 @@ export interface RouteOptions {
 }
 
 /**
- * Serialized list pages by client and full URL, valid while `service.version` is unchanged.
- * A VEN polls the same URL over and over; a hit is answered without routing, validation,
- * store reads or serialization, after the same token check the route does.
+ * Serialized list pages by client and full URL, each valid while the version of what its kind
+ * depends on (`service.listVersion(kind)`) is unchanged. A VEN polls the same URL over and over;
+ * a hit is answered without routing, validation, store reads or serialization, after the same
+ * token check the route does. With a shared store the version comes from the database on every
+ * request (shared by concurrent requests, see PostgresStore.changeVersions), so a change another
+ * instance acknowledged before a poll arrived is never hidden by this instance's cache.
  */
 export class PageCache {
-  private readonly pages = new Map<string, { version: number; bytes: Buffer }>();
+  private readonly pages = new Map<string, { kind: KindName; version: number; bytes: Buffer }>();
   /** Requests already looked up (the server's fast path and the router both ask): ask once. */
   private readonly checked = new WeakSet<IncomingMessage>();
   /** The store version a missed lookup read, reused by the route (one database read, not two). */
-  private readonly versions = new WeakMap<IncomingMessage, number>();
+  private readonly versions = new WeakMap<IncomingMessage, { kind: KindName; version: number }>();
 
   constructor(
     private readonly service: VtnService,
     private readonly auth: TokenAuthority,
+    /** Most pages kept (one per VEN and URL: room for every VEN of a large program). */
+    private readonly maxPages = 50_000,
   ) {}
 
   static key(p: Principal, url: string): string {
     return `${p.role}|${p.clientID}|${url}`;
   }
 
-  set(key: string, version: number, bytes: Buffer): void {
-    if (this.pages.size >= 1000) this.pages.clear();
-    this.pages.set(key, { version, bytes });
+  set(key: string, kind: KindName, version: number, bytes: Buffer): void {
+    if (this.pages.size >= this.maxPages) this.pages.clear();
+    this.pages.set(key, { kind, version, bytes });
   }
 
   /**
@@ -64,12 +70,12 @@ export class PageCache {
     if (!principal.scopes.includes('read_all')) return false;
     const hit = this.pages.get(PageCache.key(principal, url));
     if (!hit) return false;
-    const version = this.service.currentVersion();
+    const version = this.service.listVersion(hit.kind);
     if (typeof version === 'number') return version === hit.version && PageCache.send(res, hit.bytes);
     return version.then(
       (v) => {
         if (v === hit.version) return PageCache.send(res, hit.bytes);
-        this.versions.set(req, v);
+        this.versions.set(req, { kind: hit.kind, version: v });
         return false;
       },
       () => false, // the database is unreachable: let the route answer (with a proper error)
@@ -77,8 +83,9 @@ export class PageCache {
   }
 
   /** The version to cache a page built for this request under (read before the page is built). */
-  versionFor(req: IncomingMessage): number | Promise<number> {
-    return this.versions.get(req) ?? this.service.currentVersion();
+  versionFor(req: IncomingMessage, kind: KindName): number | Promise<number> {
+    const known = this.versions.get(req);
+    return known?.kind === kind ? known.version : this.service.listVersion(kind);
   }
 
   private static send(res: ServerResponse, bytes: Buffer): true {
@@ -162,10 +169,10 @@ export function apiRouter(
         const key = PageCache.key(principal, req.originalUrl);
         // Read the version before the list: a change committed meanwhile makes the entry stale
         // at once (the version moves on), never serves old data under a new version.
-        const version = await pages.versionFor(req);
+        const version = await pages.versionFor(req, k.kind);
         const bytes = Buffer.from(JSON.stringify(await service.list(k.kind, principal, query, parentID)));
-        if (cacheable && (service.store.shared || version === service.version)) {
-          pages.set(key, version, bytes);
+        if (cacheable && (service.store.shared || version === service.listVersion(k.kind))) {
+          pages.set(key, k.kind, version, bytes);
         }
         res.type('application/json').send(bytes);
       } else if (op.method === 'get') res.json(await service.get(k.kind, principal, id!, parentID));
@@ -253,6 +260,13 @@ export function problemHandler(onUnexpected: (err: Error) => void = () => {}) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) return;
     if (err instanceof VtnError) return sendProblem(res, err);
+    // The database is restarting or unreachable (the store has retried what was safe): say so,
+    // and when to come back, rather than a 500 that reads like a bug.
+    if (err instanceof StoreUnavailable)
+      return sendProblem(
+        res,
+        new VtnError(503, err.message, { 'Retry-After': String(err.retryAfterSeconds) }),
+      );
     const e = err as { type?: string; status?: number; message?: string };
     if (e.type === 'entity.parse.failed')
       return sendProblem(res, new VtnError(400, `request body: malformed JSON (${e.message})`));

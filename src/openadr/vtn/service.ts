@@ -131,6 +131,20 @@ function nowIso(): string {
   return new Date().toISOString();
 }
 
+/**
+ * What a list of each kind is computed from. Programs and events: the objects themselves, and, for
+ * targeted ones, the VEN's identity (its ven and resource objects). Reports, vens, resources:
+ * themselves (and a ven's resources). Subscriptions are never cached (deliveryStatus).
+ */
+export const LIST_DEPENDS: Record<KindName, ObjectType[]> = {
+  programs: ['PROGRAM', 'EVENT', 'VEN', 'RESOURCE'],
+  events: ['PROGRAM', 'EVENT', 'VEN', 'RESOURCE'],
+  reports: ['REPORT'],
+  subscriptions: ['SUBSCRIPTION'],
+  vens: ['VEN', 'RESOURCE'],
+  resources: ['VEN', 'RESOURCE'],
+};
+
 export class VtnService extends EventEmitter {
   private readonly properties = new Map<string, string[]>();
   /** Bumped on every committed change: lets readers cache what they built from the store. */
@@ -150,6 +164,29 @@ export class VtnService extends EventEmitter {
    */
   currentVersion(): number | Promise<number> {
     return this.store.shared && this.store.changeVersion ? this.store.changeVersion() : this.version;
+  }
+
+  /** Per object type, the `version` of the last change that touched it (this process's writes). */
+  private readonly typeVersions: Record<ObjectType, number> = {
+    PROGRAM: 0,
+    EVENT: 0,
+    REPORT: 0,
+    SUBSCRIPTION: 0,
+    VEN: 0,
+    RESOURCE: 0,
+  };
+
+  /**
+   * The version a cached list of this kind is valid for: it moves only when a change touches a
+   * type the list can depend on (LIST_DEPENDS), so report writes do not invalidate event polls.
+   * With a shared store it comes from the database (reflecting every change committed before the
+   * call, by any instance), hence the promise.
+   */
+  listVersion(kind: KindName): number | Promise<number> {
+    const deps = LIST_DEPENDS[kind];
+    if (this.store.shared && this.store.changeVersions)
+      return this.store.changeVersions().then((v) => Math.max(...deps.map((t) => v[t])));
+    return Math.max(...deps.map((t) => this.typeVersions[t]));
   }
 
   constructor(
@@ -458,6 +495,7 @@ export class VtnService extends EventEmitter {
       throw err;
     }
     this.version++;
+    for (const o of [...put, ...removed]) this.typeVersions[o.type] = this.version;
     for (const c of changes) this.emit('change', c);
     if (notify.length) this.emit('notify', notify.length);
   }

@@ -141,7 +141,7 @@ export class WebhookNotifier {
     if (!this.running && error) return; // stopping: leave the row pending for the next start
     try {
       if (!error) {
-        await this.store.markDelivered(entry.id);
+        await this.recordDelivered(entry.id);
         this.onDelivery({ entry, ok: true, dead: false });
       } else {
         const attempts = entry.attempts + 1;
@@ -151,6 +151,24 @@ export class WebhookNotifier {
       }
     } catch {
       // store closed under us during shutdown; the row stays pending and is retried next start
+    }
+  }
+
+  /**
+   * The receiver has it: record that, through a database outage if need be. A delivery left
+   * unrecorded is sent again once its claim runs out — a duplicate the receiver would see — so
+   * this keeps trying (with backoff, for up to a minute, while running) instead of giving up.
+   */
+  private async recordDelivered(id: number): Promise<void> {
+    const giveUpAt = Date.now() + 60_000;
+    for (let n = 0; ; n++) {
+      try {
+        await this.store.markDelivered(id);
+        return;
+      } catch (err) {
+        if (!this.running || Date.now() > giveUpAt) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** n)));
+      }
     }
   }
 

@@ -13,6 +13,7 @@
 import crypto from 'crypto';
 import pg from 'pg';
 import {
+  type ChangeVersions,
   type ChangeWatch,
   type ChangeSet,
   type DeliverySummary,
@@ -20,7 +21,9 @@ import {
   type ObjectType,
   type OutboxEntry,
   ReferenceViolation,
+  type StoreHealth,
   type StoredObject,
+  StoreUnavailable,
   UniqueViolation,
   type VtnStore,
 } from './store';
@@ -102,7 +105,61 @@ CREATE TABLE change_log (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'change counter per object type (poll caches survive report writes)',
+    sql: `
+-- The counter value of the last change that touched each type: a cached events page stays valid
+-- across report writes, which cannot change it.
+ALTER TABLE vtn_changes
+  ADD COLUMN program_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN event_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN report_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN subscription_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN ven_v BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN resource_v BIGINT NOT NULL DEFAULT 0;
+UPDATE vtn_changes SET program_v = version, event_v = version, report_v = version,
+  subscription_v = version, ven_v = version, resource_v = version;
+`,
+  },
 ];
+
+const TYPE_COLUMNS: Record<ObjectType, string> = {
+  PROGRAM: 'program_v',
+  EVENT: 'event_v',
+  REPORT: 'report_v',
+  SUBSCRIPTION: 'subscription_v',
+  VEN: 'ven_v',
+  RESOURCE: 'resource_v',
+};
+
+/**
+ * Bump the counter (and the per-type versions of the types this change touched), log the change's
+ * events and NOTIFY, in one statement: every writer takes this one row lock and holds it until its
+ * commit, so the fewer round trips between taking it and committing, the more writes per second.
+ * $1 touched types, $2 instance, $3 events JSON or null, $4 the NOTIFY payload after the version.
+ */
+const BUMP_CTES = `v AS (
+  UPDATE vtn_changes SET version = version + 1, ${Object.entries(TYPE_COLUMNS)
+    .map(([t, c]) => `${c} = CASE WHEN '${t}' = ANY($1::text[]) THEN version + 1 ELSE ${c} END`)
+    .join(', ')}
+  WHERE id = 1 RETURNING version),
+l AS (INSERT INTO change_log (version, instance, events) SELECT version, $2, $3 FROM v WHERE $3::text IS NOT NULL)
+SELECT version, CASE WHEN $3::text IS NOT NULL THEN pg_notify('vtn_changes', version::text || ' ' || $4) END AS n FROM v`;
+const BUMP_SQL = `WITH ${BUMP_CTES}`;
+const UPSERT =
+  'INSERT INTO objects (type, id, owner, name, scope, ref, targeted, body) VALUES ($5, $6, $7, $8, $9, $10, $11, $12) ' +
+  'ON CONFLICT (type, id) DO UPDATE SET owner = excluded.owner, name = excluded.name, scope = excluded.scope, ' +
+  'ref = excluded.ref, targeted = excluded.targeted, body = excluded.body';
+const OUTBOX_ROWS =
+  'INSERT INTO outbox (subscription_id, callback_url, bearer_token, body, next_attempt_at, created_at) ' +
+  'SELECT s, c, t, b, $13, $13 FROM unnest($14::text[], $15::text[], $16::text[], $17::text[]) AS x(s, c, t, b)';
+/**
+ * The common write — one object created or replaced, its notifications, the counter, the log —
+ * as ONE autocommitted statement: one round trip, and the counter row lock is held only while the
+ * statement finishes and commits, never across a network round trip.
+ */
+const SINGLE_PUT_SQL = `WITH o AS (${UPSERT} RETURNING 1), ob AS (${OUTBOX_ROWS} RETURNING 1), ${BUMP_CTES}`;
 
 /** The NOTIFY channel; the payload is the change version, the events are in change_log. */
 const CHANNEL = 'vtn_changes';
@@ -192,11 +249,57 @@ const PG_ERROR_FIELD: Record<string, Record<string, string>> = {
   objects_ref_fk: { REPORT: 'eventID' },
 };
 
+/** Socket errors that mean "the server is not there right now", not "the request is wrong". */
+const TRANSIENT_SOCKET = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+/**
+ * SQLSTATEs of a server going away or coming back: 57P01 admin_shutdown (pg_ctl stop/restart),
+ * 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up / shutting down), 53300
+ * too_many_connections; class 08 is "connection exception".
+ */
+const TRANSIENT_SQLSTATE = new Set(['57P01', '57P02', '57P03', '53300']);
+/** pg's own messages for a lost connection or a pool wait that timed out (they carry no code). */
+const TRANSIENT_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|connection timeout|Client has encountered a connection error|Connection ended unexpectedly|not queryable/i;
+
+/** True for failures that a later attempt may not have: the database restarting or unreachable. */
+export function isTransientPgError(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (!e) return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (TRANSIENT_SOCKET.has(code) || TRANSIENT_SQLSTATE.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+  if (err instanceof AggregateError) return err.errors.some(isTransientPgError); // connect to localhost: v4 and v6
+  return typeof e.message === 'string' && TRANSIENT_MESSAGE.test(e.message);
+}
+
+/** 40P01 deadlock_detected, 40001 serialization_failure: the transaction was rolled back. */
+function isRolledBack(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === '40P01' || code === '40001';
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export interface PostgresStoreOptions {
   /** Most connections this process opens (pg.Pool max). */
   poolSize?: number;
   /** Called with connection errors on idle clients (the pool replaces them). */
   onError?: (err: Error) => void;
+  /**
+   * How long one operation keeps retrying a transient failure (database restarting) before it
+   * gives up with StoreUnavailable (default 3000 ms). Only reads, and writes that certainly did
+   * not commit, are retried. While the database is known to be down, one attempt is made.
+   */
+  retryMs?: number;
+  /** How long to wait for a connection (new or from the busy pool) before it counts as a failure. */
+  connectTimeoutMs?: number;
 }
 
 export class PostgresStore implements VtnStore {
@@ -208,14 +311,88 @@ export class PostgresStore implements VtnStore {
   private readonly instance = crypto.randomUUID();
   private readonly url: string;
   private readonly onError: (err: Error) => void;
+  private readonly retryMs: number;
+  private healthState: StoreHealth = { available: true, since: Date.now() };
+  private readonly healthListeners = new Set<(health: StoreHealth) => void>();
 
   private constructor(url: string, options: PostgresStoreOptions) {
     this.url = url;
     this.onError = options.onError ?? (() => {});
+    this.retryMs = options.retryMs ?? 3000;
     this.kind = `postgres:${redactUrl(url)}`;
-    this.pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      // Never wait forever for a connection: a database host that stopped answering becomes a 503.
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      keepAlive: true,
+    });
     // An idle client losing its connection (database restart) must not crash the process.
     this.pool.on('error', (err) => options.onError?.(err));
+  }
+
+  /** Whether the database was reachable at the last attempt. */
+  get health(): StoreHealth {
+    return this.healthState;
+  }
+
+  onHealth(listener: (health: StoreHealth) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  private setHealth(available: boolean, err?: unknown): void {
+    if (available === this.healthState.available) return;
+    this.healthState = available
+      ? { available, since: Date.now() }
+      : { available, since: Date.now(), error: (err as Error)?.message ?? String(err) };
+    for (const l of this.healthListeners) l(this.healthState);
+  }
+
+  /**
+   * Run `attempt` until it succeeds, fails for a reason a retry cannot fix (rethrown), or the
+   * retry budget is spent on transient failures (StoreUnavailable). `attempt` must be safe to
+   * repeat: a read, or a write that reports whether its COMMIT was sent (see apply).
+   */
+  private async withRetry<T>(what: string, attempt: () => Promise<T>, budgetMs = this.retryMs): Promise<T> {
+    // While the database is known to be down every request would wait the whole budget; one try
+    // answers at once, and the first one that succeeds marks the database up again.
+    const deadline = Date.now() + (this.healthState.available ? budgetMs : 0);
+    for (let n = 0; ; n++) {
+      try {
+        const result = await attempt();
+        this.setHealth(true);
+        return result;
+      } catch (err) {
+        if (err instanceof StoreUnavailable) {
+          this.setHealth(false, err);
+          throw err;
+        }
+        // A deadlock (a write against a cascade delete, say) was rolled back: run it again.
+        const transient = isTransientPgError(err);
+        if (!transient && !isRolledBack(err)) throw err;
+        // Equal jitter, so requests that failed together do not come back together.
+        const base = Math.min(1000, 50 * 2 ** n);
+        const wait = base / 2 + Math.random() * (base / 2);
+        if (this.closed || Date.now() + wait > deadline) {
+          if (!transient) throw err;
+          this.setHealth(false, err);
+          throw new StoreUnavailable(`database unavailable (${what}): ${(err as Error).message}`);
+        }
+        await sleep(wait);
+      }
+    }
+  }
+
+  /** A read (idempotent): retried on transient failures. */
+  private query<R extends pg.QueryResultRow>(
+    what: string,
+    config: string | pg.QueryConfig,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    return this.withRetry(what, () =>
+      typeof config === 'string' ? this.pool.query<R>(config, values) : this.pool.query<R>(config),
+    );
   }
 
   /** Connect, create or migrate the schema, and return the store. */
@@ -233,6 +410,8 @@ export class PostgresStore implements VtnStore {
   /** Apply every migration not yet recorded in vtn_migrations, each in its own transaction. */
   private async migrate(): Promise<void> {
     const client = await this.pool.connect();
+    const onLost = (): void => undefined; // the next statement fails and says why
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -260,28 +439,68 @@ export class PostgresStore implements VtnStore {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      client.off('error', onLost);
       client.release();
     }
   }
 
   /** The migrations applied to this database, oldest first. */
   async schemaVersions(): Promise<number[]> {
-    const r = await this.pool.query<{ version: number }>(
+    const r = await this.query<{ version: number }>(
+      'schema versions',
       'SELECT version FROM vtn_migrations ORDER BY version',
     );
     return r.rows.map((x) => x.version);
   }
 
   async changeVersion(): Promise<number> {
-    const r = await this.pool.query<{ version: string }>({
+    const r = await this.query<{ version: string }>('change version', {
       name: 'vtn_change_version',
       text: 'SELECT version FROM vtn_changes WHERE id = 1',
     });
     return Number(r.rows[0]?.version ?? 0);
   }
 
+  private versionsInFlight: Promise<ChangeVersions> | undefined;
+  private versionsNext: Promise<ChangeVersions> | undefined;
+
+  /**
+   * One read of the counters shared by every caller that asked before it was SENT: a read already
+   * in flight may predate a commit acknowledged since, so later callers wait for the next read
+   * (at most one in flight and one queued). A poll that hits the page cache thus costs a share of
+   * one round trip, not one each, and still sees every change acknowledged before it arrived.
+   */
+  changeVersions(): Promise<ChangeVersions> {
+    if (!this.versionsInFlight) return this.readVersions();
+    this.versionsNext ??= this.versionsInFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.versionsNext = undefined;
+        return this.readVersions();
+      });
+    return this.versionsNext;
+  }
+
+  private readVersions(): Promise<ChangeVersions> {
+    const p = this.query<Record<string, string>>('change version', {
+      name: 'vtn_change_versions',
+      text: `SELECT version, ${Object.values(TYPE_COLUMNS).join(', ')} FROM vtn_changes WHERE id = 1`,
+    }).then((r) => {
+      const row = r.rows[0] ?? {};
+      const v = { all: Number(row.version ?? 0) } as ChangeVersions;
+      for (const [t, c] of Object.entries(TYPE_COLUMNS)) v[t as ObjectType] = Number(row[c] ?? 0);
+      return v;
+    });
+    this.versionsInFlight = p;
+    const clear = (): void => {
+      if (this.versionsInFlight === p) this.versionsInFlight = undefined;
+    };
+    p.then(clear, clear);
+    return p;
+  }
+
   async get(type: ObjectType, id: string): Promise<StoredObject | undefined> {
-    const r = await this.pool.query<ObjectRow>({
+    const r = await this.query<ObjectRow>('get', {
       name: 'vtn_get',
       text: 'SELECT seq, type, id, owner, name, scope, ref, targeted, body FROM objects WHERE type = $1 AND id = $2',
       values: [type, id],
@@ -306,39 +525,103 @@ export class PostgresStore implements VtnStore {
       values.push(q.limit);
       sql += ` LIMIT $${values.length}`;
     }
-    const r = await this.pool.query<ObjectRow>(sql, values);
+    const r = await this.query<ObjectRow>('list', sql, values);
     return r.rows.map(toObject);
   }
 
   async count(type: ObjectType): Promise<number> {
-    const r = await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM objects WHERE type = $1', [
+    const r = await this.query<{ n: string }>('count', 'SELECT COUNT(*) AS n FROM objects WHERE type = $1', [
       type,
     ]);
     return Number(r.rows[0].n);
   }
 
+  /**
+   * One transaction. Retried only while it certainly did not commit: a connection lost before
+   * COMMIT was sent rolls the transaction back, so trying again cannot apply it twice. A connection
+   * lost during COMMIT leaves the outcome unknown: that is reported (StoreUnavailable with
+   * outcomeUnknown), never retried.
+   */
   async apply(change: ChangeSet): Promise<void> {
+    let committing = false;
+    await this.withRetry('write', async () => {
+      try {
+        await this.applyOnce(change, () => (committing = true));
+      } catch (err) {
+        if (committing && isTransientPgError(err))
+          throw new StoreUnavailable(
+            `database connection lost while committing; the change may or may not have been applied (read it before trying again): ${(err as Error).message}`,
+            true,
+          );
+        throw err;
+      }
+    });
+  }
+
+  private async applyOnce(change: ChangeSet, onCommit: () => void): Promise<void> {
     const client = await this.pool.connect();
+    // A checked-out client has no listener of the pool's: a server shutdown arriving between two
+    // statements would be an uncaught 'error' event. The next statement fails anyway and says so.
+    let lost: Error | undefined;
+    const onLost = (err: Error): void => void (lost = err);
+    client.on('error', onLost);
     let current: StoredObject | { type: ObjectType; id: string } | undefined;
+    let failed: unknown;
+    let inTransaction = false;
+    const put = change.put ?? [];
+    const remove = change.remove ?? [];
+    const notify = change.notify ?? [];
+    const types = [...new Set([...put, ...remove].map((o) => o.type))];
+    // The NOTIFY payload says who wrote it and whether it queued webhooks, so a listener can
+    // ignore its own changes and look at the outbox only when there is something in it.
+    const bumpArgs = [
+      types,
+      this.instance,
+      change.events?.length ? JSON.stringify(change.events) : null,
+      `${this.instance} ${notify.length}`,
+    ];
     try {
+      if (put.length === 1 && remove.length === 0) {
+        const o = put[0];
+        current = o;
+        onCommit(); // one autocommitted statement: once it is sent, the outcome is the server's
+        await client.query({
+          name: 'vtn_put_one',
+          text: SINGLE_PUT_SQL,
+          values: [
+            ...bumpArgs,
+            o.type,
+            o.id,
+            o.owner,
+            o.name,
+            o.scope,
+            o.ref,
+            o.targeted,
+            JSON.stringify(o.body),
+            Date.now(),
+            notify.map((n) => n.subscriptionID),
+            notify.map((n) => n.callbackUrl),
+            notify.map((n) => n.bearerToken),
+            notify.map((n) => n.body),
+          ],
+        });
+        return;
+      }
       await client.query('BEGIN');
-      for (const r of change.remove ?? []) {
+      inTransaction = true;
+      for (const r of remove) {
         current = r;
         await client.query('DELETE FROM objects WHERE type = $1 AND id = $2', [r.type, r.id]);
       }
-      for (const o of change.put ?? []) {
+      for (const o of put) {
         current = o;
         await client.query({
           name: 'vtn_upsert',
-          text:
-            'INSERT INTO objects (type, id, owner, name, scope, ref, targeted, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ' +
-            'ON CONFLICT (type, id) DO UPDATE SET owner = excluded.owner, name = excluded.name, scope = excluded.scope, ' +
-            'ref = excluded.ref, targeted = excluded.targeted, body = excluded.body',
+          text: UPSERT.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) - 4}`),
           values: [o.type, o.id, o.owner, o.name, o.scope, o.ref, o.targeted, JSON.stringify(o.body)],
         });
       }
       current = undefined;
-      const notify = change.notify ?? [];
       if (notify.length) {
         const now = Date.now();
         const values: unknown[] = [];
@@ -353,25 +636,19 @@ export class PostgresStore implements VtnStore {
         );
       }
       // Last, so the one-row lock every writer takes is held only for the commit.
-      const bumped = await client.query<{ version: string }>({
-        name: 'vtn_bump',
-        text: 'UPDATE vtn_changes SET version = version + 1 WHERE id = 1 RETURNING version',
-      });
-      if (change.events?.length) {
-        const version = bumped.rows[0].version;
-        await client.query('INSERT INTO change_log (version, instance, events) VALUES ($1, $2, $3)', [
-          version,
-          this.instance,
-          JSON.stringify(change.events),
-        ]);
-        await client.query('SELECT pg_notify($1, $2)', [CHANNEL, version]); // sent on commit
-      }
+      await client.query({ name: 'vtn_bump', text: BUMP_SQL, values: bumpArgs });
+      onCommit();
       await client.query('COMMIT');
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      failed = err;
+      if (inTransaction && !isTransientPgError(err)) await client.query('ROLLBACK').catch(() => undefined);
       throw this.translate(err, current);
     } finally {
-      client.release();
+      client.off('error', onLost);
+      // A client whose connection failed is dropped, not handed to the next request.
+      const broken =
+        lost ?? (failed !== undefined && isTransientPgError(failed) ? (failed as Error) : undefined);
+      client.release(broken);
     }
   }
 
@@ -400,21 +677,25 @@ export class PostgresStore implements VtnStore {
   }
 
   async getSetting(key: string): Promise<string | undefined> {
-    const r = await this.pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key]);
+    const r = await this.query<{ value: string }>('setting', 'SELECT value FROM settings WHERE key = $1', [
+      key,
+    ]);
     return r.rows[0]?.value;
   }
 
   async initSetting(key: string, value: string): Promise<string> {
-    await this.pool.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
-      key,
-      value,
-    ]);
+    await this.query(
+      'setting',
+      'INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING',
+      [key, value],
+    );
     return (await this.getSetting(key))!;
   }
 
   async dueNotifications(now: number, limit: number, claimMs = 60_000): Promise<OutboxEntry[]> {
     // Claim in one statement: rows another instance is claiming right now are skipped, not waited on.
-    const r = await this.pool.query<OutboxRow>(
+    const r = await this.query<OutboxRow>(
+      'outbox claim',
       `UPDATE outbox SET claimed_until = $3 WHERE id IN (
          SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= $1 AND claimed_until <= $1
          ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
@@ -425,27 +706,38 @@ export class PostgresStore implements VtnStore {
   }
 
   async markDelivered(id: number): Promise<void> {
-    await this.pool.query(
-      "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_until = 0 WHERE id = $1",
+    // Retried on a lost connection, so it must not count an attempt twice: only a row not yet
+    // marked delivered is changed.
+    await this.query(
+      'outbox',
+      "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, last_error = NULL, claimed_until = 0 WHERE id = $1 AND state <> 'delivered'",
       [id],
     );
   }
 
   async markFailed(id: number, error: string, nextAttemptAt: number, dead: boolean): Promise<void> {
-    await this.pool.query(
-      'UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, claimed_until = 0 WHERE id = $4',
-      [dead ? 'dead' : 'pending', error, nextAttemptAt, id],
+    // Not retried (it counts an attempt): if it is lost, the claim runs out and the row is tried again.
+    await this.withRetry(
+      'outbox',
+      () =>
+        this.pool.query(
+          'UPDATE outbox SET state = $1, attempts = attempts + 1, last_error = $2, next_attempt_at = $3, claimed_until = 0 WHERE id = $4',
+          [dead ? 'dead' : 'pending', error, nextAttemptAt, id],
+        ),
+      0,
     );
   }
 
   async deliverySummary(subscriptionID?: string): Promise<DeliverySummary> {
     const filter = subscriptionID === undefined ? '' : 'WHERE subscription_id = $1';
     const args = subscriptionID === undefined ? [] : [subscriptionID];
-    const counts = await this.pool.query<{ state: string; n: string }>(
+    const counts = await this.query<{ state: string; n: string }>(
+      'outbox summary',
       `SELECT state, COUNT(*) AS n FROM outbox ${filter} GROUP BY state`,
       args,
     );
-    const last = await this.pool.query<{ last_error: string }>(
+    const last = await this.query<{ last_error: string }>(
+      'outbox summary',
       `SELECT last_error FROM outbox ${filter ? `${filter} AND` : 'WHERE'} last_error IS NOT NULL ORDER BY id DESC LIMIT 1`,
       args,
     );
@@ -459,30 +751,42 @@ export class PostgresStore implements VtnStore {
   }
 
   async recentOutbox(limit: number): Promise<OutboxEntry[]> {
-    const r = await this.pool.query<OutboxRow>('SELECT * FROM outbox ORDER BY id DESC LIMIT $1', [limit]);
+    const r = await this.query<OutboxRow>('outbox', 'SELECT * FROM outbox ORDER BY id DESC LIMIT $1', [
+      limit,
+    ]);
     return r.rows.map(toOutbox);
   }
 
   async pruneDelivered(before: number): Promise<number> {
-    const r = await this.pool.query("DELETE FROM outbox WHERE state = 'delivered' AND created_at < $1", [
-      before,
-    ]);
+    const r = await this.query(
+      'outbox prune',
+      "DELETE FROM outbox WHERE state = 'delivered' AND created_at < $1",
+      [before],
+    );
     return r.rowCount ?? 0;
   }
 
   /**
-   * LISTEN on a connection of its own; each NOTIFY (or a reconnect) reads change_log from the last
-   * version seen, so changes are heard in commit order and none is lost to a dropped connection
-   * (within CHANGE_LOG_KEEP). This instance's own changes are skipped: it emitted them itself.
+   * LISTEN on a connection of its own; a NOTIFY from another instance (or a reconnect) reads
+   * change_log from the last version seen, so changes are heard in commit order and none is lost to
+   * a dropped connection (within CHANGE_LOG_KEEP). This instance's own changes are skipped: it
+   * emitted them itself, and their NOTIFYs (which name the writer) cost no query at all.
+   * `onOutbox` hears when another instance queued webhooks (one of us may deliver them).
    */
-  watchChanges(listener: (events: Array<Record<string, unknown>>) => void): ChangeWatch {
+  watchChanges(
+    listener: (events: Array<Record<string, unknown>>) => void,
+    onOutbox?: () => void,
+  ): ChangeWatch {
     let stopped = false;
     let client: pg.Client | undefined;
     let last: number | undefined;
+    /** The highest version known committed (from any NOTIFY, our own included). */
+    let known = 0;
     let reading = false;
     let again = false;
     let retry: NodeJS.Timeout | undefined;
-    let lastPrune = 0;
+    let catchUpRetry: NodeJS.Timeout | undefined;
+    let soon: NodeJS.Immediate | undefined;
 
     const catchUp = async (): Promise<void> => {
       if (reading) {
@@ -497,49 +801,95 @@ export class PostgresStore implements VtnStore {
             last = await this.changeVersion();
             continue;
           }
-          const r = await this.pool.query<{ version: string; instance: string; events: string }>(
-            'SELECT version, instance, events FROM change_log WHERE version > $1 ORDER BY version LIMIT 1000',
-            [last],
+          // Every version up to `upTo` had committed before this read was sent (its NOTIFY came,
+          // and versions commit in order), so a complete read lets `last` move past our own rows
+          // without fetching them.
+          const upTo = known;
+          const r = await this.query<{ version: string; events: string }>(
+            'change log',
+            'SELECT version, events FROM change_log WHERE version > $1 AND instance <> $2 ORDER BY version LIMIT 1000',
+            [last, this.instance],
           );
           for (const row of r.rows) {
             last = Number(row.version);
-            if (row.instance !== this.instance && !stopped)
-              listener(JSON.parse(row.events) as Array<Record<string, unknown>>);
+            if (!stopped) listener(JSON.parse(row.events) as Array<Record<string, unknown>>);
           }
           if (r.rows.length === 1000) again = true;
+          else last = Math.max(last, upTo);
         } while (again && !stopped);
-        if (Date.now() - lastPrune > 60_000) {
-          lastPrune = Date.now();
-          await this.pool.query(
-            `DELETE FROM change_log WHERE created_at < now() - interval '${CHANGE_LOG_KEEP}'`,
-          );
-        }
       } catch (err) {
-        if (!stopped) this.onError(err as Error);
+        if (!stopped) {
+          this.onError(err as Error);
+          // The log is still there: read it again soon rather than at the next NOTIFY, which
+          // may never come.
+          if (!catchUpRetry) {
+            catchUpRetry = setTimeout(() => {
+              catchUpRetry = undefined;
+              void catchUp();
+            }, 1000);
+            catchUpRetry.unref();
+          }
+        }
       } finally {
         reading = false;
       }
     };
 
+    /**
+     * NOTIFYs arriving in one burst become one read (not one read each); no longer delay than
+     * that, so a remote change is emitted before a local one that commits after it.
+     */
+    const catchUpSoon = (): void => {
+      if (soon || stopped) return;
+      soon = setImmediate(() => {
+        soon = undefined;
+        void catchUp();
+      });
+    };
+
+    const onNotification = (payload: string | undefined): void => {
+      const [version, writer, queued] = (payload ?? '').split(' ');
+      const v = Number(version);
+      if (Number.isFinite(v)) known = Math.max(known, v);
+      if (writer === this.instance) return;
+      if (writer === undefined || Number(queued) !== 0) onOutbox?.();
+      catchUpSoon();
+    };
+
+    // Housekeeping, also for an instance alone (which never reads the log otherwise): forget old
+    // changes, and move the read position past our own ones.
+    const housekeeping = setInterval(() => {
+      if (known > (last ?? Infinity)) catchUpSoon();
+      void this.query(
+        'change log prune',
+        `DELETE FROM change_log WHERE created_at < now() - interval '${CHANGE_LOG_KEEP}'`,
+      ).catch(() => undefined);
+    }, 60_000);
+    housekeeping.unref();
+
     const connect = async (delayMs: number): Promise<void> => {
       if (stopped) return;
-      const c = new pg.Client({ connectionString: this.url });
+      const c = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000, keepAlive: true });
       client = c;
       const reconnect = (err?: Error): void => {
         if (stopped || client !== c) return;
         client = undefined;
         if (err) this.onError(err);
         c.end().catch(() => undefined);
-        const next = Math.min(30_000, Math.max(500, delayMs * 2));
+        // Short cap: a restarted database is usually back within seconds, and until the listener
+        // is back other instances' changes reach this one only at the next NOTIFY after it.
+        const next = Math.min(5000, Math.max(250, delayMs * 2));
         retry = setTimeout(() => void connect(next), next);
         retry.unref();
       };
       c.on('error', reconnect);
       c.on('end', () => reconnect());
-      c.on('notification', () => void catchUp());
+      c.on('notification', (m) => onNotification(m.payload));
       try {
         await c.connect();
         await c.query(`LISTEN ${CHANNEL}`);
+        delayMs = 125; // listening again: the next loss starts its backoff from the beginning
+        onOutbox?.(); // webhooks queued while we were not listening
         await catchUp(); // anything committed while we were not listening
       } catch (err) {
         reconnect(err as Error);
@@ -557,7 +907,10 @@ export class PostgresStore implements VtnStore {
       ready: ready.catch(() => undefined),
       stop: async () => {
         stopped = true;
+        clearInterval(housekeeping);
         if (retry) clearTimeout(retry);
+        if (catchUpRetry) clearTimeout(catchUpRetry);
+        if (soon) clearImmediate(soon);
         await ready.catch(() => undefined);
         const c = client;
         client = undefined;

@@ -24,6 +24,8 @@ export interface StoredObject {
   body: Record<string, unknown>;
 }
 
+export type ChangeVersions = Record<ObjectType, number> & { all: number };
+
 export interface ListQuery {
   type: ObjectType;
   scope?: string;
@@ -82,6 +84,31 @@ export class ReferenceViolation extends Error {
   }
 }
 
+/**
+ * The database cannot be reached right now (a restart, a network cut, no free connection in time).
+ * The store has already retried what was safe to retry; the HTTP layer answers 503 + Retry-After.
+ */
+export class StoreUnavailable extends Error {
+  constructor(
+    message: string,
+    /** True when a write may or may not have committed (the connection died during COMMIT). */
+    readonly outcomeUnknown = false,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(message);
+    this.name = 'StoreUnavailable';
+  }
+}
+
+/** Whether the store can reach its database, as last seen (shared stores report transitions). */
+export interface StoreHealth {
+  available: boolean;
+  /** Why not, when unavailable. */
+  error?: string;
+  /** Since when (ms) it has been in this state. */
+  since: number;
+}
+
 export interface DeliverySummary {
   pending: number;
   delivered: number;
@@ -96,13 +123,28 @@ export interface VtnStore {
    * then check `changeVersion()` instead of trusting a counter only this process bumps.
    */
   readonly shared?: boolean;
+  /**
+   * Hear when the database becomes unreachable and when it is back (shared stores only), so a
+   * status can say so at once instead of at the next health check.
+   */
+  onHealth?(listener: (health: StoreHealth) => void): () => void;
   /** A counter every committed change bumps, kept by the store itself (shared stores only). */
   changeVersion?(): Promise<number>;
+  /**
+   * The counter and, per object type, its value at the last change that touched that type
+   * (shared stores only). Answered from a read that started after the call, so it reflects every
+   * change committed before the call (concurrent callers may share one such read).
+   */
+  changeVersions?(): Promise<ChangeVersions>;
   /**
    * Hear the `events` of changes committed by other instances (shared stores), in commit order.
    * Returns a function that stops listening.
    */
-  watchChanges?(listener: (events: Array<Record<string, unknown>>) => void): ChangeWatch;
+  watchChanges?(
+    listener: (events: Array<Record<string, unknown>>) => void,
+    /** Another instance queued webhook notifications (this one may deliver them). */
+    onOutbox?: () => void,
+  ): ChangeWatch;
   get(type: ObjectType, id: string): Promise<StoredObject | undefined>;
   /** In creation order (stable, so pages never overlap). */
   list(query: ListQuery): Promise<StoredObject[]>;

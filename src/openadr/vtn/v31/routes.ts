@@ -130,7 +130,11 @@ export function apiRouter31(
       }
     } else if (kind === 'reports') {
       // 3.1 reports name only the event; the 3.0.1 body needs its program.
-      const event = await service.get('events', p, String(req31.eventID)).catch(() => undefined);
+      // Only "not there" is a 400; a database outage must stay a 503.
+      const event = await service.get('events', p, String(req31.eventID)).catch((err: unknown) => {
+        if (err instanceof VtnError && err.status === 404) return undefined;
+        throw err;
+      });
       if (!event) throw new VtnError(400, `eventID: no event with id ${String(req31.eventID)}`);
       body.programID = event.programID;
     }

@@ -1,0 +1,167 @@
+// The load generator of bench:vtn-scale, in a process of its own: `node bench/vtn-load.js plan.json`.
+// plan: {origin, mode: 'fixed'|'max', rate, seconds, connections, reportEvery, vens: [{token, poll,
+// report}]} where poll is a path and report a {path, body}. Request k is VEN k mod N's: its poll,
+// or, every reportEvery-th request, its report POST. Prints one JSON line of results.
+// 'fixed': open loop at `rate` requests/s; each latency is measured from the time the request
+// was DUE, so a VTN that falls behind shows it in p99 (no coordinated omission). 'max': closed
+// loop, `connections` requests in flight, as fast as answers come.
+'use strict';
+const fs = require('fs');
+const net = require('net');
+
+const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const origin = new URL(plan.origin);
+const latencies = [];
+const byKind = { poll: [], report: [] };
+const statuses = {};
+let errors = 0;
+let sent = 0;
+let done = 0;
+
+// Requests are built once, as bytes: the VENs are simulated here, but on the same two cores as the
+// VTNs, so the load generator must cost as little as it can (a raw keep-alive HTTP/1.1 client, as
+// autocannon's; node's http client cost more CPU per request than the VTN serving it).
+const host = `${origin.hostname}:${origin.port}`;
+const built = plan.vens.map((v) => ({
+  poll: Buffer.from(`GET ${v.poll} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${v.token}\r\n\r\n`),
+  report: Buffer.from(
+    `POST ${v.report.path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${v.token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(v.report.body)}\r\n\r\n${v.report.body}`,
+  ),
+}));
+
+/** One keep-alive connection: one request at a time, answers framed by Content-Length. */
+class Conn {
+  constructor() {
+    this.pending = undefined;
+    this.buf = Buffer.alloc(0);
+    this.open();
+  }
+  open() {
+    this.sock = net.connect(Number(origin.port), origin.hostname);
+    this.sock.setNoDelay(true);
+    this.sock.on('data', (d) => this.onData(d));
+    const fail = (err) => {
+      const p = this.pending;
+      this.pending = undefined;
+      this.sock.destroy();
+      this.broken = true;
+      if (p) p.finish(err && err.code ? err.code : 'closed');
+    };
+    this.sock.on('error', fail);
+    this.sock.on('close', () => fail());
+    this.broken = false;
+  }
+  send(bytes, finish) {
+    if (this.broken) {
+      this.buf = Buffer.alloc(0);
+      this.open();
+    }
+    this.pending = { finish };
+    this.sock.write(bytes);
+  }
+  onData(d) {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    for (;;) {
+      const end = this.buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = this.buf.toString('latin1', 0, end);
+      const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+      const total = end + 4 + (m ? Number(m[1]) : 0);
+      if (this.buf.length < total) return;
+      const status = Number(head.slice(9, 12));
+      this.buf = this.buf.subarray(total);
+      const p = this.pending;
+      this.pending = undefined;
+      if (p) p.finish(status);
+    }
+  }
+}
+
+/** Send request k (VEN k mod N: its poll, or every reportEvery-th, its report) on `conn`. */
+function send(conn, dueAt, after) {
+  const k = sent++;
+  const ven = built[k % built.length];
+  const report = k % plan.reportEvery === plan.reportEvery - 1;
+  conn.send(report ? ven.report : ven.poll, (status) => {
+    const ms = performance.now() - dueAt;
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (typeof status !== 'number' || status >= 300) errors++;
+    latencies.push(ms);
+    byKind[report ? 'report' : 'poll'].push(ms);
+    done++;
+    after();
+  });
+}
+
+async function main() {
+  const conns = Array.from({ length: plan.connections }, () => new Conn());
+  const start = performance.now();
+  const end = start + plan.seconds * 1000;
+  if (plan.mode === 'fixed') {
+    // Open loop: request k is due at start + k/rate whatever the answers do; a due request waits
+    // for a free connection, and its latency counts from when it was due.
+    const interval = 1000 / plan.rate;
+    const idle = [...conns];
+    const queue = [];
+    let k = 0;
+    const free = (conn) => {
+      const due = queue.shift();
+      if (due !== undefined) send(conn, due, () => free(conn));
+      else idle.push(conn);
+    };
+    await new Promise((resolve) => {
+      const tick = () => {
+        const now = performance.now();
+        while (start + k * interval <= now && start + k * interval < end) {
+          const due = start + k * interval;
+          k++;
+          const conn = idle.pop();
+          if (conn) send(conn, due, () => free(conn));
+          else queue.push(due);
+        }
+        if (start + k * interval >= end) resolve();
+        else setTimeout(tick, 1);
+      };
+      tick();
+    });
+    // Answers still outstanding count with their full latency (bounded wait).
+    const stopAt = performance.now() + 10000;
+    while (done < k && performance.now() < stopAt) await new Promise((r) => setTimeout(r, 5));
+  } else {
+    await Promise.all(
+      conns.map(
+        (conn) =>
+          new Promise((resolve) => {
+            const next = () => (performance.now() < end ? send(conn, performance.now(), next) : resolve());
+            next();
+          }),
+      ),
+    );
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  const q = (p, xs = latencies) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] : 0);
+  for (const xs of [latencies, byKind.poll, byKind.report]) xs.sort((a, b) => a - b);
+  const unanswered = sent - done;
+  if (unanswered) statuses.unanswered = unanswered;
+  console.log(
+    JSON.stringify({
+      rps: done / Math.max(elapsed, plan.seconds),
+      p50: q(0.5),
+      p99: q(0.99),
+      max: latencies.at(-1) ?? 0,
+      pollP99: q(0.99, byKind.poll),
+      reportP99: q(0.99, byKind.report),
+      cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      errors: errors + unanswered,
+      requests: sent,
+      statuses,
+    }),
+  );
+  for (const c of conns) c.sock.destroy();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
