@@ -20,6 +20,12 @@ export type InputHandler<TMsg extends NodeMessageInFlow = NodeMessageInFlow> = (
 export interface InputOptions {
   /** Status text prefix shown on failure, e.g. "fetch failed". Defaults to the error message. */
   errorStatus?: (err: Error) => string;
+  /**
+   * Handle one message at a time, in arrival order: the next waits until the previous one's
+   * promise settles. For read-then-write handlers (find a program by name, create it when
+   * missing) that would otherwise race with themselves when two messages arrive together.
+   */
+  serial?: boolean;
 }
 
 /**
@@ -32,6 +38,7 @@ export function handleInput<TMsg extends NodeMessageInFlow = NodeMessageInFlow>(
   handler: InputHandler<TMsg>,
   options: InputOptions = {},
 ): void {
+  let queue: Promise<void> = Promise.resolve();
   node.on('input', (msg: NodeMessageInFlow, send: Send, done?: (err?: Error) => void) => {
     const fail = (thrown: unknown): void => {
       const err = toError(thrown);
@@ -49,18 +56,20 @@ export function handleInput<TMsg extends NodeMessageInFlow = NodeMessageInFlow>(
     };
     // Node-RED before 1.0 passed no `send`; keep working if it is absent.
     const sendFn: Send = send ?? ((m) => node.send(m as NodeMessageInFlow));
-    let result: unknown;
-    try {
-      result = handler(msg as TMsg, sendFn);
-    } catch (thrown) {
-      fail(thrown);
-      return;
-    }
-    if (isPromiseLike(result)) {
-      result.then(finish, fail);
-    } else {
+    const run = (): Promise<void> | undefined => {
+      let result: unknown;
+      try {
+        result = handler(msg as TMsg, sendFn);
+      } catch (thrown) {
+        fail(thrown);
+        return undefined;
+      }
+      if (isPromiseLike(result)) return Promise.resolve(result).then(finish, fail);
       finish();
-    }
+      return undefined;
+    };
+    if (options.serial) queue = queue.then(run);
+    else void run();
   });
 }
 

@@ -99,6 +99,36 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
     assert.strictEqual(vtn.store.programs.length, 1);
   });
 
+  it('publish: updates arriving together give one program and one event per name, no conflict error', async () => {
+    const { pub, out, caught } = await loadPublish();
+    const results: Msg[] = [];
+    out.on('input', (m: Msg) => results.push(m));
+    const errors: Msg[] = [];
+    caught.on('input', (m: Msg) => errors.push(m));
+    // Before the program exists: both would find no program and create one.
+    pub.receive({ payload: sampleEvent() });
+    pub.receive({ payload: sampleEvent() });
+    await waitFor(() => results.length + errors.length >= 2, 5000, 'both messages handled');
+    // Once it exists: both would find no event of a new name and create one each.
+    const tomorrow = { ...sampleEvent(), eventName: 'etou-dyn-next-day' };
+    pub.receive({ payload: tomorrow });
+    pub.receive({ payload: tomorrow });
+    await waitFor(() => results.length + errors.length >= 4, 5000, 'all four messages handled');
+    assert.deepStrictEqual(
+      errors.map((e) => e.error.message),
+      [],
+    );
+    assert.deepStrictEqual(
+      results.map((r) => r.action),
+      ['created', 'replaced', 'created', 'replaced'],
+    );
+    assert.strictEqual(vtn.store.programs.length, 1);
+    assert.deepStrictEqual(vtn.store.events.map((e) => e.eventName).sort(), [
+      'etou-dyn-2026-02-17',
+      'etou-dyn-next-day',
+    ]);
+  });
+
   it('publish: a program payload is created or replaced by programName', async () => {
     const { pub, out } = await loadPublish();
     let got = nextMessage<Msg>(out);

@@ -7,6 +7,7 @@
 import type { VenClient } from './client';
 import { eventSpan } from './timeline';
 import type { OpenAdrEvent, Program } from './types';
+import { OpenAdrError } from './errors';
 
 export interface PublishOptions {
   /** The program to publish into (found or created by this name). */
@@ -43,11 +44,23 @@ export async function ensureProgram(
   programName: string,
   template: Partial<Program> = {},
 ): Promise<{ program: Program; created: boolean }> {
-  const programs = await client.getAllPrograms();
-  const found = programs.find((p) => p.programName === programName);
+  const byName = async (): Promise<Program | undefined> =>
+    (await client.getAllPrograms()).find((p) => p.programName === programName);
+  const found = await byName();
   if (found) return { program: found, created: false };
-  const program = await client.createProgram(clientFields({ ...template, programName } as Program));
-  return { program, created: true };
+  try {
+    const program = await client.createProgram(clientFields({ ...template, programName } as Program));
+    return { program, created: true };
+  } catch (err) {
+    // Another writer (a second flow, another Node-RED) created it since we looked: use theirs.
+    const raced = isConflict(err) ? await byName() : undefined;
+    if (raced) return { program: raced, created: false };
+    throw err;
+  }
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof OpenAdrError && err.status === 409;
 }
 
 /** Create the program, or replace the stored one with the same programName. */

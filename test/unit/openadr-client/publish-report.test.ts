@@ -3,6 +3,7 @@ import fs from 'fs';
 import path from 'path';
 import {
   createVenClient,
+  ensureProgram,
   OpenAdrEvent,
   OpenReportState,
   publishEvent,
@@ -46,6 +47,26 @@ describe('publish and report helpers against a fixture VTN', () => {
     });
   });
   afterEach(async () => vtn.stop());
+
+  it('ensureProgram: two writers racing on one name both get the one stored program', async () => {
+    // A second client (another flow or another Node-RED) looks at the same moment: both find no
+    // program, both create it, the VTN answers one of them 409.
+    const other = createVenClient({
+      baseUrl: vtn.url,
+      auth: { type: 'oauth2', clientId: 'bl', clientSecret: 'bl_secret' },
+    });
+    const [a, b] = await Promise.all([
+      ensureProgram(bl, 'race', programTemplate),
+      ensureProgram(other, 'race', programTemplate),
+    ]);
+    assert.strictEqual(a.program.id, b.program.id);
+    assert.deepStrictEqual([a.created, b.created].sort(), [false, true]);
+    assert.strictEqual(vtn.store.programs.length, 1);
+    assert.ok(
+      vtn.log.some((l) => l.method === 'POST' && l.path === '/programs' && l.status === 409),
+      'the race really happened (one create was refused)',
+    );
+  });
 
   it('creates the program when missing, then the event; the same eventName replaces it', async () => {
     const first = await publishEvent(bl, sample(), { programTemplate });
