@@ -58,63 +58,68 @@ export = function (RED: NodeAPI): void {
       showSetupProblem(status, err);
     }
 
-    handleInput(node, async (msg, send) => {
-      const client = clientOrWait(RED, config.vtn, status);
-      if (!client) return; // an imported flow before its credentials are entered
-      const m = msg as typeof msg & { event?: unknown; eventID?: unknown; programID?: unknown };
-      // Events (e.g. from openadr3-ven output 1): remember which one to answer, send nothing.
-      if (Array.isArray(m.payload) && m.payload.every(isEventLike)) {
-        currentEvent = pickEvent(m.payload as OpenAdrEvent[], processClock().now());
+    handleInput(
+      node,
+      async (msg, send) => {
+        const client = clientOrWait(RED, config.vtn, status);
+        if (!client) return; // an imported flow before its credentials are entered
+        const m = msg as typeof msg & { event?: unknown; eventID?: unknown; programID?: unknown };
+        // Events (e.g. from openadr3-ven output 1): remember which one to answer, send nothing.
+        if (Array.isArray(m.payload) && m.payload.every(isEventLike)) {
+          currentEvent = pickEvent(m.payload as OpenAdrEvent[], processClock().now());
+          status.ok(
+            currentEvent
+              ? `answering event ${currentEvent.eventName ?? currentEvent.id}`
+              : 'no event to answer',
+          );
+          return;
+        }
+        if (isEventLike(m.payload)) {
+          currentEvent = m.payload;
+          status.ok(`answering event ${currentEvent.eventName ?? currentEvent.id}`);
+          return;
+        }
+        const sample = readTelemetry(m.payload);
+        let event: EventRef | undefined;
+        if (isEventLike(m.event) || (typeof m.event === 'object' && m.event !== null && 'id' in m.event))
+          event = m.event as EventRef;
+        else if (typeof m.eventID === 'string' && typeof m.programID === 'string')
+          event = { id: m.eventID, programID: m.programID };
+        else event = currentEvent;
+        if (!event && config.eventID?.trim()) {
+          const fetched = await client.getEvent(config.eventID.trim());
+          currentEvent = fetched;
+          event = fetched;
+        }
+        if (!event) {
+          throw new Error(
+            'no event to answer: set msg.event, send the events (openadr3-ven output 1) first, or configure an event id',
+          );
+        }
+        if (!config.clientName?.trim())
+          throw new Error('client name is required (the VEN name reported as clientName)');
+        const key = String(event.id);
+        const state = openReports.get(key) ?? { intervals: [] };
+        // Most recently used last; only the last few events keep an open report. Why: a daily price
+        // event is a new event id every day, and a map that never forgets grows for as long as
+        // Node-RED runs (found by the soak test).
+        openReports.delete(key);
+        openReports.set(key, state);
+        while (openReports.size > OPEN_REPORTS_KEPT) openReports.delete(openReports.keys().next().value!);
+        const { stored, created } = await upsertTelemetryReport(client, state, sample, event, {
+          clientName: config.clientName.trim(),
+          resourceName: config.resourceName?.trim() || undefined,
+          reportName: config.reportName?.trim() || undefined,
+          maxIntervals,
+        });
         status.ok(
-          currentEvent
-            ? `answering event ${currentEvent.eventName ?? currentEvent.id}`
-            : 'no event to answer',
+          `${created ? 'created' : 'updated'} report · ${state.intervals.length} intervals · ${sample.time.slice(11, 16)}`,
         );
-        return;
-      }
-      if (isEventLike(m.payload)) {
-        currentEvent = m.payload;
-        status.ok(`answering event ${currentEvent.eventName ?? currentEvent.id}`);
-        return;
-      }
-      const sample = readTelemetry(m.payload);
-      let event: EventRef | undefined;
-      if (isEventLike(m.event) || (typeof m.event === 'object' && m.event !== null && 'id' in m.event))
-        event = m.event as EventRef;
-      else if (typeof m.eventID === 'string' && typeof m.programID === 'string')
-        event = { id: m.eventID, programID: m.programID };
-      else event = currentEvent;
-      if (!event && config.eventID?.trim()) {
-        const fetched = await client.getEvent(config.eventID.trim());
-        currentEvent = fetched;
-        event = fetched;
-      }
-      if (!event) {
-        throw new Error(
-          'no event to answer: set msg.event, send the events (openadr3-ven output 1) first, or configure an event id',
-        );
-      }
-      if (!config.clientName?.trim())
-        throw new Error('client name is required (the VEN name reported as clientName)');
-      const key = String(event.id);
-      const state = openReports.get(key) ?? { intervals: [] };
-      // Most recently used last; only the last few events keep an open report. Why: a daily price
-      // event is a new event id every day, and a map that never forgets grows for as long as
-      // Node-RED runs (found by the soak test).
-      openReports.delete(key);
-      openReports.set(key, state);
-      while (openReports.size > OPEN_REPORTS_KEPT) openReports.delete(openReports.keys().next().value!);
-      const { stored, created } = await upsertTelemetryReport(client, state, sample, event, {
-        clientName: config.clientName.trim(),
-        resourceName: config.resourceName?.trim() || undefined,
-        reportName: config.reportName?.trim() || undefined,
-        maxIntervals,
-      });
-      status.ok(
-        `${created ? 'created' : 'updated'} report · ${state.intervals.length} intervals · ${sample.time.slice(11, 16)}`,
-      );
-      send({ ...msg, payload: stored, created, event });
-    });
+        send({ ...msg, payload: stored, created, event });
+        // One sample at a time: two arriving together would both find no open report and create two.
+      },
+      { serial: true },
+    );
 
     node.on('close', (_removed: boolean, done: () => void) => {
       stopHealth?.();

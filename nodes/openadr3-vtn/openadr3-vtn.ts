@@ -212,18 +212,24 @@ export = function (RED: NodeAPI) {
       node.error(`cannot start the VTN on ${host}:${port}: ${err.message}`);
     });
 
-    handleInput(node, async (msg, send) => {
-      await started;
-      if (!vtn) throw new Error('the VTN is not running');
-      const m = msg as NodeMessageInFlow & { operation?: unknown };
-      const result = await runFlowOperation(vtn.service, m.topic, m.operation, m.payload, origin);
-      send({
-        ...m,
-        topic: String(result.object.objectType),
-        operation: result.operation,
-        payload: result.object,
-      });
-    });
+    handleInput(
+      node,
+      async (msg, send) => {
+        await started;
+        if (!vtn) throw new Error('the VTN is not running');
+        const m = msg as NodeMessageInFlow & { operation?: unknown };
+        const result = await runFlowOperation(vtn.service, m.topic, m.operation, m.payload, origin);
+        send({
+          ...m,
+          topic: String(result.object.objectType),
+          operation: result.operation,
+          payload: result.object,
+        });
+        // One operation at a time, in order: an upsert looks up by name and then writes, and on an
+        // asynchronous store (PostgreSQL) two upserts of one name would otherwise race into a 409.
+      },
+      { serial: true },
+    );
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;

@@ -210,6 +210,31 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
     };
   }
 
+  it('report: samples arriving together make one report with every sample in it', async () => {
+    const program = vtn.seed('programs', { programName: 'tou' });
+    const start = new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString();
+    const current = vtn.seed('events', {
+      ...sampleEvent(),
+      programID: program.id,
+      intervalPeriod: { start, duration: 'PT1H' },
+    });
+    const { rep, out, statuses } = await loadReport();
+    rep.receive({ payload: [current] });
+    await waitFor(() => /answering event/.test(statuses.at(-1)?.text ?? ''), 3000, 'answering status');
+    const results: Msg[] = [];
+    out.on('input', (m: Msg) => results.push(m));
+    rep.receive({ payload: telemetry('2026-02-17T19:00:00Z') });
+    rep.receive({ payload: telemetry('2026-02-17T19:05:00Z') });
+    rep.receive({ payload: telemetry('2026-02-17T19:10:00Z') });
+    await waitFor(() => results.length === 3, 5000, 'three reports sent');
+    assert.deepStrictEqual(
+      results.map((r) => r.created),
+      [true, false, false],
+    );
+    assert.strictEqual(vtn.store.reports.length, 1);
+    assert.strictEqual(results[2].payload.resources[0].intervals.length, 3);
+  });
+
   it('report: remembers the events it is sent, then creates and updates one report per event', async () => {
     const program = vtn.seed('programs', { programName: 'tou' });
     const start = new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString();
