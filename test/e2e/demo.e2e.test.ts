@@ -3,6 +3,7 @@ import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { demoVtnReader } from '../support/demo-vtn';
 import { freePort } from '../support/ports';
 import { repoRoot, waitFor } from '../support/node-red-process';
 
@@ -63,35 +64,8 @@ describe('e2e: npm start (the demo runner)', function () {
       assert.ok(set.enabled && !set.err, `node set loaded without error: ${JSON.stringify(set)}`);
 
     // The pipeline: program and event on the VTN, a schedule, a command acked by the heater, a report.
-    const vtn = `http://127.0.0.1:${vtnPort}/openadr3/3.0.1`;
-    const tokenRes = await fetch(`${vtn}/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials&client_id=bl_client&client_secret=1001',
-    });
-    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
-    const get = async (p: string) =>
-      (await (await fetch(`${vtn}${p}`, { headers: { authorization: `Bearer ${token}` } })).json()) as Array<
-        Record<string, unknown>
-      >;
-    const programs = await waitFor(
-      async () => {
-        const list = await get('/programs');
-        return list.length ? list : undefined;
-      },
-      30000,
-      'the pricing program on the VTN',
-    );
-    assert.strictEqual(programs[0].programName, 'etou-dynamic-pricing');
-    const events = await waitFor(
-      async () => {
-        const list = await get(`/events?programID=${programs[0].id}`);
-        return list.length ? list : undefined;
-      },
-      30000,
-      'the price event on the VTN',
-    );
-    assert.ok((events[0].intervals as unknown[]).length >= 13);
+    const vtn = await demoVtnReader(vtnPort);
+    await vtn.waitForPricing(30000);
 
     const state = await waitFor(
       async () => {
@@ -107,14 +81,7 @@ describe('e2e: npm start (the demo runner)', function () {
     const svg = await fetch(`http://127.0.0.1:${port}/hpwh/schedule.svg`);
     assert.strictEqual(svg.status, 200, 'the schedule picture is served');
 
-    const reports = await waitFor(
-      async () => {
-        const list = await get('/reports');
-        return list.length ? list : undefined;
-      },
-      45000,
-      'a telemetry report on the VTN',
-    );
+    const reports = await vtn.waitForList('/reports', 45000, 'a telemetry report on the VTN');
     assert.strictEqual(reports[0].clientName, 'demo-hpwh');
     assert.doesNotMatch(out, /\[error\]/);
   });

@@ -8,6 +8,7 @@ import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
 import { NodeRedInstance, repoRoot, startNodeRed, waitFor } from '../support/node-red-process';
+import { demoVtnReader } from '../support/demo-vtn';
 import { freePort } from '../support/ports';
 import { probeNodes, recordInGlobal } from '../support/probe-flow';
 
@@ -113,47 +114,16 @@ describe('e2e: examples/full-pipeline.json (the demo flow)', function () {
     assert.ok(waiting('demo-publish')(before) && waiting('demo-report')(before));
     assert.match(red.log(), /enter the OAuth2 client id and secret/);
     assert.doesNotMatch(red.log(), /\[error\]/, red.log());
-    const vtn = `http://127.0.0.1:${vtnPort}/openadr3/3.0.1`;
     // The VTN runs anyway (with the demo clients while its Clients field is empty), still empty.
-    const token = async (id: string, secret: string): Promise<string> => {
-      const r = await fetch(`${vtn}/auth/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: `grant_type=client_credentials&client_id=${id}&client_secret=${secret}`,
-      });
-      assert.strictEqual(r.status, 200, `token for ${id}`);
-      return ((await r.json()) as { access_token: string }).access_token;
-    };
-    const bl = await token('bl_client', '1001');
-    const get = async (p: string) =>
-      (await (await fetch(`${vtn}${p}`, { headers: { authorization: `Bearer ${bl}` } })).json()) as Array<
-        Record<string, unknown>
-      >;
-    assert.deepStrictEqual(await get('/programs'), [], 'nothing was published without credentials');
+    const vtn = await demoVtnReader(vtnPort);
+    assert.deepStrictEqual(await vtn.get('/programs'), [], 'nothing was published without credentials');
 
     // 2 · The user enters the credentials (here through the Admin API, as scripts/start.js does).
     const creds = readJson('flows', 'demo-credentials.json') as Record<string, unknown>;
     const seen = before.statuses.length;
     await red.deploy([...flow.map((n) => (creds[n.id] ? { ...n, credentials: creds[n.id] } : n)), ...probe]);
 
-    const programs = await waitFor(
-      async () => {
-        const list = await get('/programs');
-        return list.length ? list : undefined;
-      },
-      60000,
-      'the pricing program on the VTN',
-    );
-    assert.strictEqual(programs[0].programName, 'etou-dynamic-pricing');
-    const events = await waitFor(
-      async () => {
-        const list = await get(`/events?programID=${programs[0].id}`);
-        return list.length ? list : undefined;
-      },
-      30000,
-      'the price event on the VTN',
-    );
-    assert.ok((events[0].intervals as unknown[]).length >= 13, 'a day of prices');
+    const { event } = await vtn.waitForPricing(60000);
 
     // The VEN read it: its status shows the current price (green).
     await waitFor(
@@ -193,16 +163,9 @@ describe('e2e: examples/full-pipeline.json (the demo flow)', function () {
     assert.ok(reported.length > 0, 'the heater reports its stored energy');
 
     // Telemetry came back to the VTN as a report.
-    const reports = await waitFor(
-      async () => {
-        const list = await get('/reports');
-        return list.length ? list : undefined;
-      },
-      60000,
-      'a telemetry report on the VTN',
-    );
+    const reports = await vtn.waitForList('/reports', 60000, 'a telemetry report on the VTN');
     assert.strictEqual(reports[0].clientName, 'demo-hpwh');
-    assert.strictEqual(reports[0].eventID, events[0].id);
+    assert.strictEqual(reports[0].eventID, event.id);
 
     const after = await readProbe();
     assert.deepStrictEqual(after.caught, []);
