@@ -113,7 +113,7 @@ export function sendProblem(res: Response, err: VtnError): void {
 }
 
 /** Wrap an async handler so rejections reach the error handler (Express 5 does this too). */
-type Handler = (req: Request, res: Response) => Promise<void>;
+export type Handler = (req: Request, res: Response) => Promise<void>;
 
 export function apiRouter(
   spec: OpenAdrSpec,
@@ -122,8 +122,6 @@ export function apiRouter(
   options: RouteOptions = {},
 ): Router {
   const router = express.Router({ caseSensitive: true, strict: false });
-  const formBody = express.urlencoded({ extended: false, limit: '16kb', type: () => true });
-
   const authenticate = bearerAuthenticator(auth);
   const requireJson = jsonOnly(options.bodyLimit);
 
@@ -184,17 +182,32 @@ export function apiRouter(
     });
   }
 
-  for (const [p, handlers] of byPath) {
-    const route = router.route(p);
+  mountOperations(router, byPath, requireJson);
+  return router;
+}
+
+/**
+ * Mount one handler per path and method on `router`, the same way for every API version: the
+ * token endpoint reads a form body, other POST/PUT a JSON body (`requireJson`); another method on
+ * a known path is 405 with `Allow`, an unknown path 404 — both as problem bodies.
+ */
+export function mountOperations(
+  router: Router,
+  byPath: Map<string, Map<string, Handler>>,
+  requireJson: (req: Request, res: Response, next: NextFunction) => void,
+): void {
+  const formBody = express.urlencoded({ extended: false, limit: '16kb', type: () => true });
+  for (const [path, handlers] of byPath) {
+    const route = router.route(path);
     const allow = [...handlers.keys()].map((m) => m.toUpperCase());
     for (const [method, handler] of handlers) {
       const middleware =
-        method === 'post' && p === '/auth/token'
+        method === 'post' && path === '/auth/token'
           ? [formBody]
           : method === 'post' || method === 'put'
             ? [requireJson]
             : [];
-      route[method as 'get' | 'post' | 'put' | 'delete'](...middleware, async (req: Request, res: Response) =>
+      route[method as 'get' | 'post' | 'put' | 'delete'](...middleware, (req: Request, res: Response) =>
         handler(req, res),
       );
     }
@@ -207,7 +220,6 @@ export function apiRouter(
   router.use((req: Request, res: Response) =>
     sendProblem(res, new VtnError(404, `no such resource: ${req.path}`)),
   );
-  return router;
 }
 
 export async function tokenEndpoint(req: Request, res: Response, auth: TokenAuthority): Promise<void> {

@@ -9,7 +9,7 @@ import { issues } from '../../spec';
 import type { Principal, TokenAuthority } from '../auth';
 import { KINDS, type KindName } from '../kinds';
 import { VtnError } from '../problem';
-import { sendProblem, tokenEndpoint } from '../routes';
+import { mountOperations, tokenEndpoint, type Handler } from '../routes';
 import type { VtnService } from '../service';
 import type { StoredObject } from '../store/store';
 import { bodyTo31, requestTo301, targetQueryPairs } from './convert';
@@ -60,7 +60,6 @@ export function apiRouter31(
   options: Routes31Options = {},
 ): Router {
   const router = express.Router({ caseSensitive: true, strict: false });
-  const formBody = express.urlencoded({ extended: false, limit: '16kb', type: () => true });
   const schemas301 = (spec301.document.components as { schemas: Record<string, { properties?: Json }> })
     .schemas;
   const known301 = (kind: KindName): Set<string> =>
@@ -141,7 +140,7 @@ export function apiRouter31(
     return { body, extra, owner, parentID };
   };
 
-  const handlers = new Map<string, Map<string, (req: Request, res: Response) => Promise<void>>>();
+  const handlers = new Map<string, Map<string, Handler>>();
   const add = (op: SpecOperation, h: (req: Request, res: Response) => Promise<void>): void => {
     const p = expressPath(op.path);
     if (!handlers.has(p)) handlers.set(p, new Map());
@@ -231,28 +230,6 @@ export function apiRouter31(
     });
   }
 
-  for (const [path, byMethod] of handlers) {
-    const route = router.route(path);
-    const allow = [...byMethod.keys()].map((m) => m.toUpperCase());
-    for (const [method, handler] of byMethod) {
-      const middleware =
-        method === 'post' && path === '/auth/token'
-          ? [formBody]
-          : method === 'post' || method === 'put'
-            ? [requireJson]
-            : [];
-      route[method as 'get' | 'post' | 'put' | 'delete'](...middleware, (req: Request, res: Response) =>
-        handler(req, res),
-      );
-    }
-    if (allow.includes('GET')) allow.push('HEAD');
-    route.all((_req: Request, res: Response) => {
-      res.setHeader('Allow', allow.join(', '));
-      sendProblem(res, new VtnError(405, `method not allowed here; allowed: ${allow.join(', ')}`));
-    });
-  }
-  router.use((req: Request, res: Response) =>
-    sendProblem(res, new VtnError(404, `no such resource: ${req.path}`)),
-  );
+  mountOperations(router, handlers, requireJson);
   return router;
 }
