@@ -10,6 +10,8 @@
  * Target (issue 10): 0 errors and p99 < 50 ms at 1,700 req/s; throughput not falling as
  * instances are added (on 2 cores shared with the database, the proxy and the load generator it
  * cannot rise much). BENCH_PROXY=http balances per request instead of per connection.
+ * Each PostgreSQL setup runs once per poll check in BENCH_CONSISTENCY (default "strict,notify":
+ * a counter read per poll vs trusting LISTEN/NOTIFY, `npm run vtn -- --consistency`).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import fs from 'fs';
@@ -28,6 +30,8 @@ const PROXY = process.env.BENCH_PROXY === 'http' ? ['--http'] : [];
 /** PostgreSQL connections per VTN process (BENCH_POOL); 30 backends on 2 cores only contend. */
 const POOL = ['--pool', process.env.BENCH_POOL ?? '4'];
 const REPORT_EVERY = Number(process.env.BENCH_REPORT_EVERY ?? 10);
+/** How the PostgreSQL VTNs check cached polls (`--consistency`): each listed mode is measured. */
+const CONSISTENCIES = (process.env.BENCH_CONSISTENCY ?? 'strict,notify').split(',');
 const EVENTS = 10;
 
 interface Run {
@@ -155,6 +159,7 @@ async function measure(
   dir: string,
   clientsFile: string,
   stores: string[],
+  consistency = 'strict',
 ): Promise<{ fixed: Run; max: Run }> {
   const children: ChildProcess[] = [];
   try {
@@ -163,7 +168,17 @@ async function measure(
     for (const store of stores) {
       const flag = store.startsWith('postgres') ? '--pg' : '--store';
       const { child, match } = await startChild(
-        ['scripts/vtn.js', '--port', '0', flag, store, '--clients', clientsFile, ...POOL],
+        [
+          'scripts/vtn.js',
+          '--port',
+          '0',
+          flag,
+          store,
+          '--clients',
+          clientsFile,
+          ...POOL,
+          ...(flag === '--pg' ? ['--consistency', consistency] : []),
+        ],
         /listening at (http:\/\/\S+?)\/openadr3/,
       );
       children.push(child);
@@ -269,7 +284,7 @@ async function main(): Promise<void> {
     const vs = results[0] ? (r.max.rps / results[0].max.rps).toFixed(2) + '×' : '';
     const meets = r.fixed.p99 < 50 && r.fixed.errors === 0 && r.fixed.rps >= RATE * 0.95;
     console.log(
-      `| ${r.label.padEnd(23)} | ${r.fixed.rps.toFixed(0).padStart(5)} req/s, p50 ${ms(r.fixed.p50)}, p99 ${ms(r.fixed.p99)} (polls ${ms(r.fixed.pollP99)}, reports ${ms(r.fixed.reportP99)}), errors ${errs(r.fixed)} | ` +
+      `| ${r.label.padEnd(31)} | ${r.fixed.rps.toFixed(0).padStart(5)} req/s, p50 ${ms(r.fixed.p50)}, p99 ${ms(r.fixed.p99)} (polls ${ms(r.fixed.pollP99)}, reports ${ms(r.fixed.reportP99)}), errors ${errs(r.fixed)} | ` +
         `${r.max.rps.toFixed(0).padStart(5)} req/s, p99 ${ms(r.max.p99)}, errors ${errs(r.max)} | ${vs.padStart(5)} | ${meets ? 'meets' : 'MISSES'} | ` +
         `${Object.entries(r.fixed.cost ?? {})
           .map(([k, v]) => `${k} ${v.toFixed(2)}`)
@@ -277,7 +292,7 @@ async function main(): Promise<void> {
     );
   };
   console.log(
-    `\n| store, processes        | at a fixed ${RATE} req/s: served, p50, p99 (of polls, of reports), errors | flat out: req/s, p99, errors | flat out vs SQLite | target | CPU ms per request at the fixed rate |`,
+    `\n| store, processes, poll check    | at a fixed ${RATE} req/s: served, p50, p99 (of polls, of reports), errors | flat out: req/s, p99, errors | flat out vs SQLite | target | CPU ms per request at the fixed rate |`,
   );
   console.log('| --- | --- | --- | --- | --- | --- |');
   try {
@@ -289,27 +304,29 @@ async function main(): Promise<void> {
       show(sqlite);
       results.push(sqlite);
     }
-    for (const n of INSTANCES) {
-      const name = `vtn_bench_${process.pid}_${n}`;
-      await admin(`CREATE DATABASE ${name}`);
-      const url = new URL(ADMIN);
-      url.pathname = `/${name}`;
-      try {
-        const label = `PostgreSQL, ${n} process${n > 1 ? 'es' : ''}`;
-        const r = {
-          label,
-          ...(await measure(
-            dir,
-            clientsFile,
-            Array.from({ length: n }, () => url.toString()),
-          )),
-        };
-        show(r);
-        results.push(r);
-      } finally {
-        await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (const consistency of CONSISTENCIES)
+      for (const n of INSTANCES) {
+        const name = `vtn_bench_${process.pid}_${n}`;
+        await admin(`CREATE DATABASE ${name}`);
+        const url = new URL(ADMIN);
+        url.pathname = `/${name}`;
+        try {
+          const label = `PostgreSQL, ${n} process${n > 1 ? 'es' : ''}, ${consistency}`;
+          const r = {
+            label,
+            ...(await measure(
+              dir,
+              clientsFile,
+              Array.from({ length: n }, () => url.toString()),
+              consistency,
+            )),
+          };
+          show(r);
+          results.push(r);
+        } finally {
+          await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        }
       }
-    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -21,7 +21,11 @@ function parseArgs(argv) {
     else if (a === '--memory') opts.store = ':memory:';
     else if (a === '--clients') opts.clients = next();
     else if (a === '--pool') opts.pool = Number(next());
-    else if (a === '--pg') {
+    else if (a === '--consistency') {
+      opts.consistency = next();
+      if (opts.consistency !== 'strict' && opts.consistency !== 'notify')
+        throw new Error('--consistency is strict or notify');
+    } else if (a === '--pg') {
       opts.store = next();
       if (!/^postgres(ql)?:\/\//i.test(opts.store))
         throw new Error('--pg needs a postgres://user:password@host:5432/database URL');
@@ -43,13 +47,19 @@ async function main() {
   }
   if (opts.help) {
     console.log(
-      'usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory | --pg postgres://user@host:5432/db] [--clients file] [--pool 10]',
+      'usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory | --pg postgres://user@host:5432/db] [--clients file] [--pool 10] [--consistency strict|notify]',
     );
     console.log(
       '  --pg: a PostgreSQL database several VTN processes can share (tables are created by the VTN)',
     );
     console.log('  --clients: one "<clientID> <secret> <BL|VEN>" per line, instead of the demo clients');
     console.log('  --pool: PostgreSQL connections per process (default 10)');
+    console.log(
+      "  --consistency: with --pg, how polls check other instances' writes: strict (default; a counter read per poll)",
+    );
+    console.log(
+      '                 or notify (trust LISTEN/NOTIFY: no read per poll; may miss a change made a few ms earlier elsewhere)',
+    );
     return;
   }
   ensureBuild();
@@ -60,6 +70,7 @@ async function main() {
     store: opts.store,
     clients,
     pgPoolSize: opts.pool,
+    pgConsistency: opts.consistency,
     allowInsecureCallbacks: true,
     onError: (err) => console.error(`VTN error: ${err.message}`),
   });

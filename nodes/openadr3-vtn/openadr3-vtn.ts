@@ -25,6 +25,8 @@ interface VtnNodeDef extends NodeDef {
   basePath: string;
   storeType: 'file' | 'memory' | 'postgres';
   storePath: string;
+  /** PostgreSQL: how polls check other instances' writes (absent in flows saved before it: strict). */
+  pgConsistency?: 'strict' | 'notify';
   tokenLifetime: string | number;
   allowInsecureCallbacks: boolean;
   cascadeDeletes: boolean;
@@ -107,7 +109,10 @@ export = function (RED: NodeAPI) {
         : config.storeType === 'memory'
           ? ':memory:'
           : config.storePath?.trim() || path.join(userDir, 'openadr3-vtn', `${node.id}.db`);
-    const storeLabel = config.storeType === 'postgres' ? ' · PostgreSQL' : '';
+    const pgConsistency = config.pgConsistency === 'notify' ? 'notify' : 'strict';
+    // The non-default poll check shows, so nobody wonders why a poll missed a millisecond-old change.
+    const storeLabel =
+      config.storeType === 'postgres' ? ` · PostgreSQL${pgConsistency === 'notify' ? ' (notify)' : ''}` : '';
     const demoOnNetwork =
       usesDemoSecrets(clients) && !(host === 'localhost' || host === '::1' || host.startsWith('127.'));
     let boundPort = port;
@@ -157,6 +162,7 @@ export = function (RED: NodeAPI) {
       node.status(statusShape.waiting(`starting on ${host}:${port}`));
       const v = await createVtn({
         store: storeFile,
+        pgConsistency,
         basePath: config.basePath || undefined,
         clients,
         tokenLifetimeSeconds: tokenLifetime,

@@ -293,6 +293,7 @@ describe('nodes: openadr3-vtn', () => {
             port: port2,
             host: '127.0.0.1',
             storeType: 'postgres',
+            pgConsistency: 'notify',
             wires: [['out2']],
           },
           { id: 'out2', type: 'helper' },
@@ -305,7 +306,7 @@ describe('nodes: openadr3-vtn', () => {
         'both listening',
         () =>
           s1.some((s) => /^listening .* · PostgreSQL · /.test(s.text ?? '')) &&
-          s2.some((s) => /^listening .* · PostgreSQL · /.test(s.text ?? '')),
+          s2.some((s) => /^listening .* · PostgreSQL \(notify\) · /.test(s.text ?? '')),
         15000,
       );
       const bl = await token(base, 'bl_client', '1001');

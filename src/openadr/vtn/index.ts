@@ -32,6 +32,13 @@ export interface VtnOptions {
   store?: VtnStore | string;
   /** Connections per process when `store` is a PostgreSQL URL (default 10). */
   pgPoolSize?: number;
+  /**
+   * With a PostgreSQL store: how a cached poll page is checked against other instances' writes,
+   * 'strict' (a counter read per poll, shared by concurrent polls; the default) or 'notify'
+   * (trust LISTEN/NOTIFY: no read per poll, a change another instance committed a few ms ago may
+   * be missed; see PostgresStoreOptions.consistency).
+   */
+  pgConsistency?: 'strict' | 'notify';
   basePath?: string;
   /** Where the 3.1.0 API is served (default /openadr3/3.1.0); false to serve 3.0.1 only. */
   basePath31?: string | false;
@@ -231,6 +238,7 @@ async function openStore(options: VtnOptions): Promise<VtnStore> {
   if (isPostgresUrl(where))
     return PostgresStore.connect(where.trim(), {
       poolSize: options.pgPoolSize,
+      consistency: options.pgConsistency,
       onError: (err) => options.onError?.(err),
     });
   return new SqliteStore(where);

@@ -163,7 +163,10 @@ export class VtnService extends EventEmitter {
    * its own counter, so a page built here is not served after another instance's change.
    */
   currentVersion(): number | Promise<number> {
-    return this.store.shared && this.store.changeVersion ? this.store.changeVersion() : this.version;
+    if (!this.store.shared) return this.version;
+    const known = this.store.knownVersions?.();
+    if (known) return known.all;
+    return this.store.changeVersion ? this.store.changeVersion() : this.version;
   }
 
   /** Per object type, the `version` of the last change that touched it (this process's writes). */
@@ -180,12 +183,17 @@ export class VtnService extends EventEmitter {
    * The version a cached list of this kind is valid for: it moves only when a change touches a
    * type the list can depend on (LIST_DEPENDS), so report writes do not invalidate event polls.
    * With a shared store it comes from the database (reflecting every change committed before the
-   * call, by any instance), hence the promise.
+   * call, by any instance), hence the promise — or, in the store's 'notify' consistency, from what
+   * its change listener has heard (no round trip; see VtnStore.knownVersions).
    */
   listVersion(kind: KindName): number | Promise<number> {
     const deps = LIST_DEPENDS[kind];
-    if (this.store.shared && this.store.changeVersions)
-      return this.store.changeVersions().then((v) => Math.max(...deps.map((t) => v[t])));
+    if (this.store.shared) {
+      const known = this.store.knownVersions?.();
+      if (known) return Math.max(...deps.map((t) => known[t]));
+      if (this.store.changeVersions)
+        return this.store.changeVersions().then((v) => Math.max(...deps.map((t) => v[t])));
+    }
     return Math.max(...deps.map((t) => this.typeVersions[t]));
   }
 

@@ -1,6 +1,7 @@
 /** Several VTN instances on one PostgreSQL database, over real HTTP. */
 import assert from 'assert';
 import http from 'http';
+import pg from 'pg';
 import { freePort } from '../../support/ports';
 import {
   createTestDatabase,
@@ -221,6 +222,102 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
       ],
     );
     assert.ok(errors.length >= 1, 'the lost connection was reported through onError');
+  });
+
+  describe("'notify' consistency (polls trust LISTEN/NOTIFY instead of reading the counters)", () => {
+    const names = (r: { body: Array<{ programName: string }> }): string[] => r.body.map((p) => p.programName);
+    /** A sync answer is the point of the mode: no database read stands behind it. */
+    const fromListener = (v: TestVtn): boolean => typeof v.vtn.service.listVersion('programs') === 'number';
+
+    it("shows another instance's change within moments and this instance's own change at once", async () => {
+      const a = await start(1000, { pgConsistency: 'notify' });
+      const b = await start(1000, { pgConsistency: 'notify' });
+      await until('both listening', () => fromListener(a) && fromListener(b));
+      const ta = await a.token('bl_client', '1001');
+      const tb = await b.token('bl_client', '1001');
+      const expected: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        await b.call('GET', '/programs?limit=50', tb);
+        assert.deepStrictEqual(names(await b.call('GET', '/programs?limit=50', tb)), expected); // cached
+        assert.strictEqual(
+          (await a.call('POST', '/programs', ta, { programName: `remote-${i}` })).status,
+          201,
+        );
+        expected.push(`remote-${i}`);
+        // No counter read per poll: B learns of A's change from its NOTIFY, a few ms later.
+        await until(
+          `B serving remote-${i}`,
+          async () => names(await b.call('GET', '/programs?limit=50', tb)).length === expected.length,
+          2000,
+        );
+        assert.deepStrictEqual(names(await b.call('GET', '/programs?limit=50', tb)), expected);
+        // B's own write is in B's very next poll.
+        assert.strictEqual((await b.call('POST', '/programs', tb, { programName: `own-${i}` })).status, 201);
+        expected.push(`own-${i}`);
+        assert.deepStrictEqual(names(await b.call('GET', '/programs?limit=50', tb)), expected);
+      }
+      assert.ok(fromListener(b), 'still answering from the listener');
+    });
+
+    it('falls back to a counter read per poll while the listener reconnects, and trusts it again after', async () => {
+      const a = await start(1000, { pgConsistency: 'notify' });
+      const b = await start(1000, { pgConsistency: 'notify', onError: () => undefined });
+      await until('both listening', () => fromListener(a) && fromListener(b));
+      const ta = await a.token('bl_client', '1001');
+      const tb = await b.token('bl_client', '1001');
+      await b.call('GET', '/programs', tb);
+      await b.call('GET', '/programs', tb);
+      // Cut only the LISTEN connections: NOTIFYs sent now would be lost.
+      const admin = new pg.Client(db!.url);
+      await admin.connect();
+      try {
+        const cut = await admin.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'",
+          [db!.name],
+        );
+        assert.strictEqual(cut.rowCount, 2);
+      } finally {
+        await admin.end();
+      }
+      await until('B no longer trusting its listener', () => !fromListener(b), 2000);
+      assert.strictEqual((await a.call('POST', '/programs', ta, { programName: 'while-deaf' })).status, 201);
+      // No NOTIFY can reach B now, yet its next poll sees the change: it read the counters.
+      assert.deepStrictEqual(names(await b.call('GET', '/programs', tb)), ['while-deaf']);
+      await until('B listening again', () => fromListener(b));
+      assert.strictEqual((await a.call('POST', '/programs', ta, { programName: 'after' })).status, 201);
+      await until(
+        'B serving the change made after it reconnected',
+        async () => names(await b.call('GET', '/programs', tb)).length === 2,
+        2000,
+      );
+    });
+
+    it('notices a listener that hears nothing (a change without its NOTIFY) at the next heartbeats', async () => {
+      const errors: Error[] = [];
+      const b = await start(1000, { pgConsistency: 'notify', onError: (e) => errors.push(e) });
+      await until('listening', () => fromListener(b));
+      const admin = new pg.Client(db!.url);
+      await admin.connect();
+      let bumped: number;
+      try {
+        // What a silently dead LISTEN connection looks like: a committed change no NOTIFY announces.
+        const r = await admin.query<{ program_v: string }>(
+          'UPDATE vtn_changes SET version = version + 1, program_v = version + 1 WHERE id = 1 RETURNING program_v',
+        );
+        bumped = Number(r.rows[0].program_v);
+      } finally {
+        await admin.end();
+      }
+      // The heartbeat read moves the counters on within a beat (1 s), so a stale page dies...
+      await until('the heartbeat catching up', () => b.vtn.service.listVersion('programs') === bumped, 3000);
+      // ...and one beat later the listener that missed it is replaced.
+      await until(
+        'the deaf listener reported',
+        () => errors.some((e) => /heard no NOTIFY/.test(e.message)),
+        4000,
+      );
+      await until('listening again', () => fromListener(b), 5000);
+    });
   });
 
   it('answers 409 naming programID when the program was deleted by another instance (foreign key)', async () => {

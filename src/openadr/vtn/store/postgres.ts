@@ -137,7 +137,10 @@ const TYPE_COLUMNS: Record<ObjectType, string> = {
  * Bump the counter (and the per-type versions of the types this change touched), log the change's
  * events and NOTIFY, in one statement: every writer takes this one row lock and holds it until its
  * commit, so the fewer round trips between taking it and committing, the more writes per second.
+ * The lock also makes version order commit order, which is what lets a listener trust versions.
  * $1 touched types, $2 instance, $3 events JSON or null, $4 the NOTIFY payload after the version.
+ * Every change NOTIFYs (with or without events): in 'notify' consistency the NOTIFYs are how other
+ * instances learn that their cached pages went stale.
  */
 const BUMP_CTES = `v AS (
   UPDATE vtn_changes SET version = version + 1, ${Object.entries(TYPE_COLUMNS)
@@ -145,7 +148,7 @@ const BUMP_CTES = `v AS (
     .join(', ')}
   WHERE id = 1 RETURNING version),
 l AS (INSERT INTO change_log (version, instance, events) SELECT version, $2, $3 FROM v WHERE $3::text IS NOT NULL)
-SELECT version, CASE WHEN $3::text IS NOT NULL THEN pg_notify('vtn_changes', version::text || ' ' || $4) END AS n FROM v`;
+SELECT version, pg_notify('vtn_changes', version::text || ' ' || $4) AS n FROM v`;
 const BUMP_SQL = `WITH ${BUMP_CTES}`;
 const UPSERT =
   'INSERT INTO objects (type, id, owner, name, scope, ref, targeted, body) VALUES ($5, $6, $7, $8, $9, $10, $11, $12) ' +
@@ -161,7 +164,10 @@ const OUTBOX_ROWS =
  */
 const SINGLE_PUT_SQL = `WITH o AS (${UPSERT} RETURNING 1), ob AS (${OUTBOX_ROWS} RETURNING 1), ${BUMP_CTES}`;
 
-/** The NOTIFY channel; the payload is the change version, the events are in change_log. */
+/**
+ * The NOTIFY channel. Payload: "<version> <writer instance> <webhooks queued> <types touched,…|->";
+ * the events themselves are in change_log.
+ */
 const CHANNEL = 'vtn_changes';
 /** How long other instances can catch up on missed changes (e.g. across a listener reconnect). */
 const CHANGE_LOG_KEEP = '1 hour';
@@ -300,6 +306,40 @@ export interface PostgresStoreOptions {
   retryMs?: number;
   /** How long to wait for a connection (new or from the busy pool) before it counts as a failure. */
   connectTimeoutMs?: number;
+  /**
+   * How a cached poll page is checked against other instances' writes.
+   * - 'strict' (default): every poll reads the change counters (one read shared by concurrent
+   *   polls), so a change acknowledged by any instance before the poll arrived is always seen.
+   * - 'notify': polls trust the counters this process's LISTEN connection keeps current (no read
+   *   per poll: less CPU on both sides). A poll may miss a change another instance committed in
+   *   the last few milliseconds (the NOTIFY's way here); a heartbeat read bounds that to
+   *   `heartbeatMs` even if notifications stop arriving, and while the listener is not connected
+   *   polls fall back to 'strict'. This process's own writes are seen at once either way.
+   */
+  consistency?: 'strict' | 'notify';
+  /** 'notify' consistency: how often the counters are read anyway (default 1000 ms). */
+  heartbeatMs?: number;
+}
+
+const OBJECT_TYPES = Object.keys(TYPE_COLUMNS) as ObjectType[];
+
+function zeroVersions(): ChangeVersions {
+  const v = { all: 0 } as ChangeVersions;
+  for (const t of OBJECT_TYPES) v[t] = 0;
+  return v;
+}
+
+/** Raise `into` to `from` field by field (versions only ever move forward). */
+function mergeVersions(into: ChangeVersions, from: ChangeVersions): void {
+  into.all = Math.max(into.all, from.all);
+  for (const t of OBJECT_TYPES) into[t] = Math.max(into[t], from[t]);
+}
+
+/** Record that change `version` touched `types` (undefined: unknown, so all of them). */
+function noteVersion(into: ChangeVersions, version: number, types: readonly string[] | undefined): void {
+  into.all = Math.max(into.all, version);
+  for (const t of types ?? OBJECT_TYPES)
+    if (t in TYPE_COLUMNS) into[t as ObjectType] = Math.max(into[t as ObjectType], version);
 }
 
 export class PostgresStore implements VtnStore {
@@ -313,12 +353,22 @@ export class PostgresStore implements VtnStore {
   private readonly onError: (err: Error) => void;
   private readonly retryMs: number;
   private healthState: StoreHealth = { available: true, since: Date.now() };
+  private readonly consistency: 'strict' | 'notify';
+  private readonly heartbeatMs: number;
+  /**
+   * The counters as heard by the change listener plus this process's own writes; trusted for
+   * polls only while `live` (listener connected and caught up, 'notify' consistency).
+   */
+  private readonly heard: ChangeVersions = zeroVersions();
+  private live = false;
   private readonly healthListeners = new Set<(health: StoreHealth) => void>();
 
   private constructor(url: string, options: PostgresStoreOptions) {
     this.url = url;
     this.onError = options.onError ?? (() => {});
     this.retryMs = options.retryMs ?? 3000;
+    this.consistency = options.consistency ?? 'strict';
+    this.heartbeatMs = options.heartbeatMs ?? 1000;
     this.kind = `postgres:${redactUrl(url)}`;
     this.pool = new pg.Pool({
       connectionString: url,
@@ -461,6 +511,10 @@ export class PostgresStore implements VtnStore {
     return Number(r.rows[0]?.version ?? 0);
   }
 
+  knownVersions(): ChangeVersions | undefined {
+    return this.live ? this.heard : undefined;
+  }
+
   private versionsInFlight: Promise<ChangeVersions> | undefined;
   private versionsNext: Promise<ChangeVersions> | undefined;
 
@@ -578,14 +632,17 @@ export class PostgresStore implements VtnStore {
       types,
       this.instance,
       change.events?.length ? JSON.stringify(change.events) : null,
-      `${this.instance} ${notify.length}`,
+      `${this.instance} ${notify.length} ${types.join(',') || '-'}`,
     ];
+    // Our own write is seen by our own next poll at once, without waiting for its NOTIFY.
+    const committed = (r: pg.QueryResult<{ version: string }>): void =>
+      noteVersion(this.heard, Number(r.rows[0]?.version ?? 0), types);
     try {
       if (put.length === 1 && remove.length === 0) {
         const o = put[0];
         current = o;
         onCommit(); // one autocommitted statement: once it is sent, the outcome is the server's
-        await client.query({
+        const r = await client.query<{ version: string }>({
           name: 'vtn_put_one',
           text: SINGLE_PUT_SQL,
           values: [
@@ -605,6 +662,7 @@ export class PostgresStore implements VtnStore {
             notify.map((n) => n.body),
           ],
         });
+        committed(r);
         return;
       }
       await client.query('BEGIN');
@@ -636,9 +694,14 @@ export class PostgresStore implements VtnStore {
         );
       }
       // Last, so the one-row lock every writer takes is held only for the commit.
-      await client.query({ name: 'vtn_bump', text: BUMP_SQL, values: bumpArgs });
+      const bumped = await client.query<{ version: string }>({
+        name: 'vtn_bump',
+        text: BUMP_SQL,
+        values: bumpArgs,
+      });
       onCommit();
       await client.query('COMMIT');
+      committed(bumped);
     } catch (err) {
       failed = err;
       if (inTransaction && !isTransientPgError(err)) await client.query('ROLLBACK').catch(() => undefined);
@@ -772,6 +835,9 @@ export class PostgresStore implements VtnStore {
    * a dropped connection (within CHANGE_LOG_KEEP). This instance's own changes are skipped: it
    * emitted them itself, and their NOTIFYs (which name the writer) cost no query at all.
    * `onOutbox` hears when another instance queued webhooks (one of us may deliver them).
+   * The NOTIFYs also keep `heard` current (the counters 'notify' consistency serves polls from);
+   * it is trusted only from a counter read made after LISTEN took effect until the connection is
+   * lost, and a heartbeat read both bounds its lag and notices a listener that went deaf.
    */
   watchChanges(
     listener: (events: Array<Record<string, unknown>>) => void,
@@ -787,6 +853,10 @@ export class PostgresStore implements VtnStore {
     let retry: NodeJS.Timeout | undefined;
     let catchUpRetry: NodeJS.Timeout | undefined;
     let soon: NodeJS.Immediate | undefined;
+    /** The highest version a NOTIFY announced (the heartbeat's test of a live listener). */
+    let notified = 0;
+    /** Drop the current listener connection and reconnect (set while one is open). */
+    let dropListener: ((err: Error) => void) | undefined;
 
     const catchUp = async (): Promise<void> => {
       if (reading) {
@@ -848,9 +918,14 @@ export class PostgresStore implements VtnStore {
     };
 
     const onNotification = (payload: string | undefined): void => {
-      const [version, writer, queued] = (payload ?? '').split(' ');
+      const [version, writer, queued, types] = (payload ?? '').split(' ');
       const v = Number(version);
-      if (Number.isFinite(v)) known = Math.max(known, v);
+      if (Number.isFinite(v)) {
+        known = Math.max(known, v);
+        notified = Math.max(notified, v);
+        // An older VTN's payload does not say what it touched: count it as touching everything.
+        noteVersion(this.heard, v, types === undefined ? undefined : types === '-' ? [] : types.split(','));
+      }
       if (writer === this.instance) return;
       if (writer === undefined || Number(queued) !== 0) onOutbox?.();
       catchUpSoon();
@@ -867,12 +942,47 @@ export class PostgresStore implements VtnStore {
     }, 60_000);
     housekeeping.unref();
 
+    // 'notify' consistency: read the counters anyway now and then. Merging them bounds how far
+    // `heard` can lag; a version read at the previous beat that no NOTIFY has announced since
+    // means the listener went deaf (a connection that died silently): reconnect it.
+    let expected: number | undefined;
+    const heartbeat =
+      this.consistency === 'notify'
+        ? setInterval(() => {
+            if (!this.live || stopped) {
+              expected = undefined;
+              return;
+            }
+            this.readVersions().then(
+              (v) => {
+                if (!this.live || stopped) return;
+                if (expected !== undefined && notified < expected) {
+                  dropListener?.(
+                    new Error(
+                      `change listener heard no NOTIFY for committed version ${expected} within ${this.heartbeatMs} ms: reconnecting`,
+                    ),
+                  );
+                  expected = undefined;
+                  return;
+                }
+                expected = v.all;
+                mergeVersions(this.heard, v);
+              },
+              () => undefined, // the database is down: the listener notices too
+            );
+          }, this.heartbeatMs)
+        : undefined;
+    heartbeat?.unref();
+
     const connect = async (delayMs: number): Promise<void> => {
       if (stopped) return;
       const c = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000, keepAlive: true });
       client = c;
       const reconnect = (err?: Error): void => {
         if (stopped || client !== c) return;
+        // Until LISTEN is back, NOTIFYs can be missed: polls read the counters again.
+        this.live = false;
+        dropListener = undefined;
         client = undefined;
         if (err) this.onError(err);
         c.end().catch(() => undefined);
@@ -885,10 +995,16 @@ export class PostgresStore implements VtnStore {
       c.on('error', reconnect);
       c.on('end', () => reconnect());
       c.on('notification', (m) => onNotification(m.payload));
+      dropListener = reconnect;
       try {
         await c.connect();
         await c.query(`LISTEN ${CHANNEL}`);
         delayMs = 125; // listening again: the next loss starts its backoff from the beginning
+        if (this.consistency === 'notify') {
+          // Everything committed before this read is in it, everything after will be NOTIFYed.
+          mergeVersions(this.heard, await this.readVersions());
+          if (client === c && !stopped) this.live = true;
+        }
         onOutbox?.(); // webhooks queued while we were not listening
         await catchUp(); // anything committed while we were not listening
       } catch (err) {
@@ -907,7 +1023,9 @@ export class PostgresStore implements VtnStore {
       ready: ready.catch(() => undefined),
       stop: async () => {
         stopped = true;
+        this.live = false;
         clearInterval(housekeeping);
+        if (heartbeat) clearInterval(heartbeat);
         if (retry) clearTimeout(retry);
         if (catchUpRetry) clearTimeout(catchUpRetry);
         if (soon) clearImmediate(soon);

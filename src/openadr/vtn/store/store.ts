@@ -137,6 +137,13 @@ export interface VtnStore {
    */
   changeVersions?(): Promise<ChangeVersions>;
   /**
+   * The same versions as this process already knows them, without a database read, when the store
+   * can vouch for them (PostgreSQL with `consistency: 'notify'` and its change listener live);
+   * undefined means "ask changeVersions()". Such versions may lag a change another instance
+   * committed a moment ago by the time its NOTIFY takes to arrive (bounded by a heartbeat read).
+   */
+  knownVersions?(): ChangeVersions | undefined;
+  /**
    * Hear the `events` of changes committed by other instances (shared stores), in commit order.
    * Returns a function that stops listening.
    */
