@@ -1,6 +1,9 @@
 // The load generator of bench:vtn-scale, in a process of its own: `node bench/vtn-load.js plan.json`.
 // plan: {origin, mode: 'fixed'|'max', rate, seconds, connections, reportEvery, vens: [{token, poll,
-// report}]} where poll is a path and report a {path, body}. Request k is VEN k mod N's: its poll,
+// report}], gzip, pollItems} where poll is a path and report a {path, body}. gzip (default true):
+// polls send `Accept-Encoding: gzip`, as VENs on fetch, requests or curl --compressed do. Every
+// CHECK_EVERY-th poll answer is decoded and must be a JSON array of pollItems entries (else it
+// counts as an error, "bad body"): the rest are framed, not decoded, to keep this process cheap. Request k is VEN k mod N's: its poll,
 // or, every reportEvery-th request, its report POST. Prints one JSON line of results.
 // 'fixed': open loop at `rate` requests/s; each latency is measured from the time the request
 // was DUE, so a VTN that falls behind shows it in p99 (no coordinated omission). 'max': closed
@@ -8,6 +11,7 @@
 'use strict';
 const fs = require('fs');
 const net = require('net');
+const zlib = require('zlib');
 
 const plan = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const origin = new URL(plan.origin);
@@ -22,8 +26,12 @@ let done = 0;
 // VTNs, so the load generator must cost as little as it can (a raw keep-alive HTTP/1.1 client, as
 // autocannon's; node's http client cost more CPU per request than the VTN serving it).
 const host = `${origin.hostname}:${origin.port}`;
+const acceptGzip = plan.gzip === false ? '' : 'Accept-Encoding: gzip\r\n';
+const CHECK_EVERY = 97;
 const built = plan.vens.map((v) => ({
-  poll: Buffer.from(`GET ${v.poll} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${v.token}\r\n\r\n`),
+  poll: Buffer.from(
+    `GET ${v.poll} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${v.token}\r\n${acceptGzip}\r\n`,
+  ),
   report: Buffer.from(
     `POST ${v.report.path} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${v.token}\r\n` +
       `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(v.report.body)}\r\n\r\n${v.report.body}`,
@@ -52,12 +60,12 @@ class Conn {
     this.sock.on('close', () => fail());
     this.broken = false;
   }
-  send(bytes, finish) {
+  send(bytes, finish, check) {
     if (this.broken) {
       this.buf = Buffer.alloc(0);
       this.open();
     }
-    this.pending = { finish };
+    this.pending = { finish, check };
     this.sock.write(bytes);
   }
   onData(d) {
@@ -69,12 +77,25 @@ class Conn {
       const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
       const total = end + 4 + (m ? Number(m[1]) : 0);
       if (this.buf.length < total) return;
-      const status = Number(head.slice(9, 12));
-      this.buf = this.buf.subarray(total);
+      let status = Number(head.slice(9, 12));
       const p = this.pending;
+      if (p && p.check && status === 200 && !bodyIsGood(head, this.buf.subarray(end + 4, total)))
+        status = 'bad body';
+      this.buf = this.buf.subarray(total);
       this.pending = undefined;
       if (p) p.finish(status);
     }
+  }
+}
+
+/** A spot check of one poll answer: decodes (gzip or not) to an array of plan.pollItems entries. */
+function bodyIsGood(head, body) {
+  try {
+    const bytes = /\r\ncontent-encoding:\s*gzip/i.test(head) ? zlib.gunzipSync(body) : body;
+    const items = JSON.parse(bytes.toString('utf8'));
+    return Array.isArray(items) && (plan.pollItems === undefined || items.length === plan.pollItems);
+  } catch {
+    return false;
   }
 }
 
@@ -83,15 +104,19 @@ function send(conn, dueAt, after) {
   const k = sent++;
   const ven = built[k % built.length];
   const report = k % plan.reportEvery === plan.reportEvery - 1;
-  conn.send(report ? ven.report : ven.poll, (status) => {
-    const ms = performance.now() - dueAt;
-    statuses[status] = (statuses[status] ?? 0) + 1;
-    if (typeof status !== 'number' || status >= 300) errors++;
-    latencies.push(ms);
-    byKind[report ? 'report' : 'poll'].push(ms);
-    done++;
-    after();
-  });
+  conn.send(
+    report ? ven.report : ven.poll,
+    (status) => {
+      const ms = performance.now() - dueAt;
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      if (typeof status !== 'number' || status >= 300) errors++;
+      latencies.push(ms);
+      byKind[report ? 'report' : 'poll'].push(ms);
+      done++;
+      after();
+    },
+    !report && k % CHECK_EVERY === 0,
+  );
 }
 
 async function main() {

@@ -33,6 +33,8 @@ const REPORT_EVERY = Number(process.env.BENCH_REPORT_EVERY ?? 10);
 /** How the PostgreSQL VTNs check cached polls (`--consistency`): each listed mode is measured. */
 const CONSISTENCIES = (process.env.BENCH_CONSISTENCY ?? 'strict,notify').split(',');
 const EVENTS = 10;
+/** Polls accept gzip (BENCH_GZIP=0: they don't), as VENs on fetch, requests or reqwest do. */
+const GZIP = process.env.BENCH_GZIP !== '0';
 
 interface Run {
   rps: number;
@@ -222,7 +224,14 @@ async function measure(
         },
       };
     });
-    const plan = { origin, connections: CONNECTIONS, reportEvery: REPORT_EVERY, vens };
+    const plan = {
+      origin,
+      connections: CONNECTIONS,
+      reportEvery: REPORT_EVERY,
+      vens,
+      gzip: GZIP,
+      pollItems: EVENTS,
+    };
     // Warm up (JIT, pools, each VEN's first poll on each instance: the page caches are per
     // process and the proxy spreads connections, not VENs) at half the rate.
     const warmup = Math.max(4, Math.ceil((2 * VENS * stores.length) / (RATE / 2)));
@@ -265,6 +274,7 @@ async function main(): Promise<void> {
   console.log(
     `load: ${VENS} VENs (own client, token, ven object each), ${REPORT_EVERY - 1} event polls (${EVENTS} events × 24 intervals) : 1 report POST, ` +
       `fixed ${RATE} req/s and flat out with ${CONNECTIONS} in flight, ${DURATION_S} s each; proxy per ${PROXY.length ? 'request' : 'connection'}; ` +
+      `polls ${GZIP ? 'accept gzip' : 'without Accept-Encoding'}; ` +
       `${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start`,
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vtn-scale-'));

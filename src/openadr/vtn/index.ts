@@ -68,6 +68,8 @@ export interface Vtn {
   app: Express;
   store: VtnStore;
   service: VtnService;
+  /** Serialized poll pages (see PageCache): `stats()` tells how many and how much memory. */
+  pageCache: PageCache;
   basePath: string;
   /** The 3.1.0 API's base path, or undefined when it is off. */
   basePath31: string | undefined;
@@ -183,6 +185,7 @@ export async function createVtn(options: VtnOptions = {}): Promise<Vtn> {
     app,
     store,
     service,
+    pageCache,
     basePath,
     basePath31,
     listen(port = DEFAULT_PORT, host = '127.0.0.1') {

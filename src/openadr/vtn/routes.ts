@@ -2,7 +2,10 @@
  * The HTTP face of the VTN (Express 5): one route per YAML operation, generated from the spec.
  * Every error is a problem body; bad input is a 4xx, never a 500.
  */
+import crypto from 'crypto';
 import type { IncomingMessage, ServerResponse } from 'http';
+import zlib from 'zlib';
+import Negotiator from 'negotiator';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { OpenAdrSpec, SpecOperation } from '../spec';
 import { issues } from '../spec';
@@ -20,6 +23,25 @@ export interface RouteOptions {
 }
 
 /**
+ * A serialized page and, once a client asked for it, its gzip form. One object serves every client
+ * whose page has the same bytes: the VENs of a program mostly see the same events, so 100,000 of
+ * them cost one body (and one compression per change), not 100,000.
+ */
+export interface PageBody {
+  bytes: Buffer;
+  gzip?: Buffer;
+}
+
+/** Smaller pages go out as they are: gzip's header and the work would not pay for themselves. */
+const GZIP_MIN_BYTES = 1024;
+
+/** Whether the client takes gzip (Accept-Encoding, q-values honoured; no header: no). */
+function acceptsGzip(req: IncomingMessage): boolean {
+  if (!req.headers['accept-encoding']) return false;
+  return new Negotiator(req).encoding(['gzip', 'identity']) === 'gzip';
+}
+
+/**
  * Serialized list pages by client and full URL, each valid while the version of what its kind
  * depends on (`service.listVersion(kind)`) is unchanged. A VEN polls the same URL over and over;
  * a hit is answered without routing, validation, store reads or serialization, after the same
@@ -28,7 +50,9 @@ export interface RouteOptions {
  * instance acknowledged before a poll arrived is never hidden by this instance's cache.
  */
 export class PageCache {
-  private readonly pages = new Map<string, { kind: KindName; version: number; bytes: Buffer }>();
+  private readonly pages = new Map<string, { kind: KindName; version: number; body: PageBody }>();
+  /** Page bodies by content hash, so equal pages share one (see PageBody). */
+  private readonly bodies = new Map<string, PageBody>();
   /** Requests already looked up (the server's fast path and the router both ask): ask once. */
   private readonly checked = new WeakSet<IncomingMessage>();
   /** The store version a missed lookup read, reused by the route (one database read, not two). */
@@ -45,9 +69,25 @@ export class PageCache {
     return `${p.role}|${p.clientID}|${url}`;
   }
 
-  set(key: string, kind: KindName, version: number, bytes: Buffer): void {
+  set(key: string, kind: KindName, version: number, bytes: Buffer): PageBody {
     if (this.pages.size >= this.maxPages) this.pages.clear();
-    this.pages.set(key, { kind, version, bytes });
+    // Bodies of pages no longer cached linger until this bound: at most maxPages of them.
+    if (this.bodies.size >= this.maxPages) this.bodies.clear();
+    const hash = crypto.createHash('sha1').update(bytes).digest('base64');
+    let body = this.bodies.get(hash);
+    if (!body) {
+      body = { bytes };
+      this.bodies.set(hash, body);
+    }
+    this.pages.set(key, { kind, version, body });
+    return body;
+  }
+
+  /** How many pages are cached and how many distinct bodies (and bytes) they share. */
+  stats(): { pages: number; bodies: number; bytes: number } {
+    let bytes = 0;
+    for (const b of this.bodies.values()) bytes += b.bytes.length + (b.gzip?.length ?? 0);
+    return { pages: this.pages.size, bodies: this.bodies.size, bytes };
   }
 
   /**
@@ -71,10 +111,10 @@ export class PageCache {
     const hit = this.pages.get(PageCache.key(principal, url));
     if (!hit) return false;
     const version = this.service.listVersion(hit.kind);
-    if (typeof version === 'number') return version === hit.version && PageCache.send(res, hit.bytes);
+    if (typeof version === 'number') return version === hit.version && PageCache.send(req, res, hit.body);
     return version.then(
       (v) => {
-        if (v === hit.version) return PageCache.send(res, hit.bytes);
+        if (v === hit.version) return PageCache.send(req, res, hit.body);
         this.versions.set(req, { kind: hit.kind, version: v });
         return false;
       },
@@ -88,9 +128,17 @@ export class PageCache {
     return known?.kind === kind ? known.version : this.service.listVersion(kind);
   }
 
-  private static send(res: ServerResponse, bytes: Buffer): true {
+  /** Send a page, gzipped (once per body, then reused) when the client takes it. */
+  static send(req: IncomingMessage, res: ServerResponse, body: PageBody): true {
+    let bytes = body.bytes;
     res.statusCode = 200;
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (bytes.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
+      body.gzip ??= zlib.gzipSync(bytes);
+      bytes = body.gzip;
+      res.setHeader('Content-Encoding', 'gzip');
+    }
     res.setHeader('Content-Length', bytes.length);
     res.end(bytes);
     return true;
@@ -169,10 +217,9 @@ export function apiRouter(
         // at once (the version moves on), never serves old data under a new version.
         const version = await pages.versionFor(req, k.kind);
         const bytes = Buffer.from(JSON.stringify(await service.list(k.kind, principal, query, parentID)));
-        if (cacheable && (service.store.shared || version === service.listVersion(k.kind))) {
-          pages.set(key, k.kind, version, bytes);
-        }
-        res.type('application/json').send(bytes);
+        if (cacheable && (service.store.shared || version === service.listVersion(k.kind)))
+          PageCache.send(req, res, pages.set(key, k.kind, version, bytes));
+        else res.type('application/json').send(bytes);
       } else if (op.method === 'get') res.json(await service.get(k.kind, principal, id!, parentID));
       else if (op.method === 'post')
         res.status(201).json(await service.create(k.kind, principal, req.body, parentID));
