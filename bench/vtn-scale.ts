@@ -12,12 +12,15 @@
  * cannot rise much). BENCH_PROXY=http balances per request instead of per connection.
  * Each PostgreSQL setup runs once per poll check in BENCH_CONSISTENCY (default "strict,notify":
  * a counter read per poll vs trusting LISTEN/NOTIFY, `npm run vtn -- --consistency`).
+ * BENCH_MQTT=1: every VTN also publishes to the local Mosquitto and counts the change events it
+ * hears; a second table shows the fixed-rate run's fan-out (bench/fanout.ts).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import pg from 'pg';
+import * as fanout from './fanout';
 
 const root = path.resolve(__dirname, '..');
 const ADMIN = process.env.VTN_TEST_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -48,6 +51,8 @@ interface Run {
   cpuMs: number;
   /** CPU ms per request by role, from /proc (Linux): what the work costs, whatever else runs. */
   cost?: Record<string, number>;
+  /** BENCH_MQTT=1: MQTT and per-instance change events of the fixed-rate run (bench/fanout.ts). */
+  fanout?: fanout.FanoutResult;
 }
 
 /** user + system CPU ms of a process so far (Linux /proc), 0 when unreadable. */
@@ -80,7 +85,8 @@ function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProces
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the VTN processes.
   const nodeArgs =
     args[0] === 'scripts/vtn.js' ? (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
-  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+  const vtnExtra = args[0] === 'scripts/vtn.js' ? fanout.vtnArgs() : []; // BENCH_MQTT=1
+  const child = spawn(process.execPath, [...nodeArgs, ...args, ...vtnExtra], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -164,6 +170,7 @@ async function measure(
   consistency = 'strict',
 ): Promise<{ fixed: Run; max: Run }> {
   const children: ChildProcess[] = [];
+  let fan: fanout.Fanout | undefined;
   try {
     // One after the other: the first one creates the schema (the others would wait on its lock).
     const urls: string[] = [];
@@ -252,10 +259,14 @@ async function measure(
       };
       return r;
     };
+    if (fanout.ENABLED) fan = await fanout.Fanout.attach(children.slice(0, stores.length));
+    await fan?.reset();
     const fixed = await costed({ ...plan, mode: 'fixed', rate: RATE, seconds: DURATION_S });
+    if (fan) fixed.fanout = await fan.collect(fixed.statuses['201'] ?? 0);
     const max = await costed({ ...plan, mode: 'max', seconds: DURATION_S });
     return { fixed, max };
   } finally {
+    await fan?.close();
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -340,6 +351,7 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  fanout.printFanout(results.map((r) => ({ label: r.label, fanout: r.fixed.fanout })));
   console.log(
     `\nload average at the end: ${os.loadavg()[0].toFixed(1)} (other work on the machine skews every figure)`,
   );

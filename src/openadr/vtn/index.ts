@@ -258,5 +258,6 @@ export { MqttNotifier, DEFAULT_MQTT_PREFIX, type MqttOptions } from './notify/mq
 export type { VtnStore, StoredObject, ObjectType, ChangeSet, OutboxEntry, StoreHealth } from './store/store';
 export { StoreUnavailable } from './store/store';
 export type { Change } from './service';
+export { ChangeStats, formatChangeStats, parseChangeStats, type ChangeStatsSnapshot } from './change-stats';
 export { DEMO_CLIENTS, parseClients, usesDemoSecrets, type ClientConfig, type Role } from './auth';
 export { runFlowOperation, type FlowResult, type FlowOperation } from './flow-ops';

@@ -3,7 +3,12 @@
  * a second, per-VEN topics privacy-filtered, topic endpoints, and nothing lost over a broker restart.
  */
 import assert from 'assert';
+import { spawnSync } from 'child_process';
 import crypto from 'crypto';
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import mqtt from 'mqtt';
 import { freePort } from '../../support/ports';
 import { createTestDatabase, requirePostgres } from '../../support/postgres';
 import { listen, PrivateBroker, requireBroker, waitFor, type Received } from '../../support/mqtt-broker';
@@ -141,6 +146,54 @@ describe('VTN: MQTT notifications (3.1.0 topics, real broker)', function () {
       await a.close();
       await b.close();
       await db.drop();
+    }
+  });
+
+  it('a user and password in the broker URL: used to connect, never shown to VENs in GET /notifiers', async function () {
+    await requireBroker(this); // the same mosquitto binary; this test runs its own instance
+    // A broker that refuses anonymous clients; readable by the mosquitto user it may drop to as root.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosq-auth-'));
+    fs.chmodSync(dir, 0o755);
+    const pwFile = path.join(dir, 'passwords');
+    const password = 'p@ss:w/rd'; // characters a URL must escape
+    const made = spawnSync('mosquitto_passwd', ['-c', '-b', pwFile, 'vtn-user', password], {
+      encoding: 'utf8',
+    });
+    assert.strictEqual(made.status, 0, made.stderr);
+    fs.chmodSync(pwFile, 0o644);
+    const broker = new PrivateBroker(await freePort(), ['allow_anonymous false', `password_file ${pwFile}`]);
+    await broker.start();
+    try {
+      await assert.rejects(
+        mqtt.connectAsync(broker.url, { reconnectPeriod: 0, connectTimeout: 3000 }),
+        /Not authorized|not authori[sz]ed/i,
+        'the broker really refuses a client without the password',
+      );
+      const withCredentials = new URL(broker.url);
+      withCredentials.username = 'vtn-user';
+      withCredentials.password = encodeURIComponent(password);
+      t = await startTestVtn({ mqtt: { url: withCredentials.toString() } });
+      const call = caller31(t);
+      const ven = await t.token('ven_client', '999');
+      const notifiers = check31('listAllNotifiers', await call('GET', '/notifiers', ven), 200).body;
+      assert.deepStrictEqual(notifiers.MQTT.URIS, [broker.url], 'no credentials in what VENs are told');
+      assert.ok(!JSON.stringify(notifiers).includes('vtn-user'), JSON.stringify(notifiers));
+      const sub = await mqtt.connectAsync(broker.url, { username: 'vtn-user', password, reconnectPeriod: 0 });
+      const got: string[] = [];
+      sub.on('message', (_topic, payload) => got.push(JSON.parse(payload.toString()).programName));
+      await sub.subscribeAsync('OpenADR/3.1.0/programs/create', { qos: 1 });
+      try {
+        await call('POST', '/programs', await t.token('bl_client', '1001'), { programName: 'authenticated' });
+        await waitFor(() => got.length >= 1, 5000);
+        assert.deepStrictEqual(got, ['authenticated'], "the VTN connected with the URL's user and password");
+      } finally {
+        await sub.endAsync(true);
+      }
+    } finally {
+      await t?.close();
+      t = undefined;
+      await broker.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -13,7 +13,10 @@ import { OPERATION_31 } from '../v31/notify';
 import { grantedTargets } from '../v31/privacy';
 
 export interface MqttOptions {
-  /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
+  /**
+   * Broker URL, e.g. mqtt://127.0.0.1:1883. A user and password in it (mqtt://user:pw@host) are
+   * used to connect (unless `username`/`password` are given) and never shown to VENs.
+   */
   url: string;
   username?: string;
   password?: string;
@@ -45,6 +48,10 @@ type Json = Record<string, unknown>;
 
 export class MqttNotifier {
   readonly prefix: string;
+  /** `options.url` without its credentials: what VENs are told by default. */
+  private readonly url: string;
+  private readonly username: string | undefined;
+  private readonly password: string | undefined;
   private client: MqttClient | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly listener = (c: Change): void => {
@@ -60,6 +67,10 @@ export class MqttNotifier {
     private readonly onError: (err: Error) => void = () => {},
   ) {
     this.prefix = (options.prefix ?? DEFAULT_MQTT_PREFIX).replace(/\/+$/, '');
+    const { url, username, password } = splitCredentials(options.url);
+    this.url = url;
+    this.username = options.username ?? username;
+    this.password = options.password ?? password;
   }
 
   get connected(): boolean {
@@ -68,9 +79,9 @@ export class MqttNotifier {
 
   start(): void {
     if (this.client) return;
-    this.client = mqtt.connect(this.options.url, {
-      username: this.options.username,
-      password: this.options.password,
+    this.client = mqtt.connect(this.url, {
+      username: this.username,
+      password: this.password,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
       connectTimeout: 5000,
       clean: true,
@@ -92,7 +103,7 @@ export class MqttNotifier {
   /** The binding GET /notifiers reports. */
   binding(): Json {
     return {
-      URIS: [this.options.publicUrl ?? this.options.url],
+      URIS: [this.options.publicUrl ?? this.url],
       serialization: 'JSON',
       authentication: this.options.venAuthentication ?? { method: 'ANONYMOUS' },
     };
@@ -160,4 +171,20 @@ export class MqttNotifier {
       await this.publish(`${p}/vens/${ven.id}/${PLURAL[type]}/${op}`, JSON.stringify(hidden));
     }
   }
+}
+
+/** mqtt://user:pw@host:1883 → the URL without them, and them (URL-decoded). */
+function splitCredentials(raw: string): { url: string; username?: string; password?: string } {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return { url: raw }; // mqtt.js reports what it cannot connect to
+  }
+  if (!u.username && !u.password) return { url: raw };
+  const username = u.username ? decodeURIComponent(u.username) : undefined;
+  const password = u.password ? decodeURIComponent(u.password) : undefined;
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), username, password };
 }
