@@ -196,6 +196,50 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
     ]);
   });
 
+  it('hands small change events over in the NOTIFY itself and big ones (over its 8000-byte limit) through the change log', async () => {
+    const heard: Change[] = [];
+    const a = await start();
+    await start(1000, { onChange: (c) => heard.push(c) });
+    const ta = await a.token('bl_client', '1001');
+    const remote = (): string[] => heard.filter((c) => c.remote).map((c) => String(c.object.programName));
+    const admin = new pg.Client(db!.url);
+    await admin.connect();
+    try {
+      // Drop every change_log row: what reaches the other instance now came in the NOTIFY.
+      await admin.query(
+        'CREATE FUNCTION drop_row() RETURNS trigger AS $$ BEGIN RETURN NULL; END $$ LANGUAGE plpgsql; ' +
+          'CREATE TRIGGER no_log BEFORE INSERT ON change_log FOR EACH ROW EXECUTE FUNCTION drop_row()',
+      );
+      const big = (name: string) => ({ programName: name, programLongName: 'x'.repeat(9000) });
+      for (const name of ['s1', 's2', 's3'])
+        assert.strictEqual((await a.call('POST', '/programs', ta, { programName: name })).status, 201);
+      await until('the small changes heard without the log', () => remote().length === 3);
+      assert.strictEqual((await a.call('POST', '/programs', ta, big('lost'))).status, 201);
+      assert.strictEqual((await a.call('POST', '/programs', ta, { programName: 's4' })).status, 201);
+      await until('s4 heard', () => remote().includes('s4'));
+      // The big one could only have come through the log, which dropped it.
+      assert.deepStrictEqual(remote(), ['s1', 's2', 's3', 's4']);
+      await admin.query('DROP TRIGGER no_log ON change_log');
+      // With the log back, a mix of big and small arrives whole and in commit order.
+      const names = ['b1', 's5', 'b2', 'b3', 's6'];
+      for (const name of names)
+        assert.strictEqual(
+          (await a.call('POST', '/programs', ta, name.startsWith('b') ? big(name) : { programName: name }))
+            .status,
+          201,
+        );
+      await until('the mix heard', () => remote().length === 9);
+      assert.deepStrictEqual(remote().slice(4), names);
+      assert.ok(
+        heard
+          .filter((c) => String(c.object.programName).startsWith('b'))
+          .every((c) => (c.object.programLongName as string).length === 9000),
+      );
+    } finally {
+      await admin.end();
+    }
+  });
+
   it('recovers when every database connection is cut: requests work again, missed change events are caught up', async () => {
     const heard: Change[] = [];
     const errors: Error[] = [];

@@ -165,10 +165,46 @@ const OUTBOX_ROWS =
 const SINGLE_PUT_SQL = `WITH o AS (${UPSERT} RETURNING 1), ob AS (${OUTBOX_ROWS} RETURNING 1), ${BUMP_CTES}`;
 
 /**
- * The NOTIFY channel. Payload: "<version> <writer instance> <webhooks queued> <types touched,…|->";
- * the events themselves are in change_log.
+ * The NOTIFY channel. Payload: "<version> <writer instance> <webhooks queued> <types touched,…|->"
+ * then, when they fit, " <events JSON>": listeners then emit them without reading change_log (one
+ * read per change per other instance, which grew with every instance added). Every change is in
+ * change_log too, for events too big for a payload and for catching up after a lost connection.
  */
 const CHANNEL = 'vtn_changes';
+/** Events longer than this go by change_log only (PostgreSQL's NOTIFY payload limit is 8000 bytes). */
+const INLINE_EVENTS_MAX = 7500;
+
+/** Split a NOTIFY payload (see CHANNEL); `events` is undefined when they were not inlined. */
+function parsePayload(payload: string): {
+  version: number;
+  writer: string | undefined;
+  queued: number;
+  types: string[] | undefined;
+  events: string | undefined;
+} {
+  const fields: string[] = [];
+  let at = 0;
+  while (fields.length < 4) {
+    const space = payload.indexOf(' ', at);
+    if (space < 0) {
+      fields.push(payload.slice(at));
+      at = payload.length + 1;
+      break;
+    }
+    fields.push(payload.slice(at, space));
+    at = space + 1;
+  }
+  const [version, writer, queued, types] = fields;
+  return {
+    version: Number(version),
+    writer,
+    queued: Number(queued ?? 1), // an older VTN did not say: look
+    // An older VTN's payload does not say what it touched: count it as touching everything.
+    types: types === undefined ? undefined : types === '-' ? [] : types.split(','),
+    events: at < payload.length ? payload.slice(at) : undefined,
+  };
+}
+
 /** How long other instances can catch up on missed changes (e.g. across a listener reconnect). */
 const CHANGE_LOG_KEEP = '1 hour';
 
@@ -628,11 +664,13 @@ export class PostgresStore implements VtnStore {
     const types = [...new Set([...put, ...remove].map((o) => o.type))];
     // The NOTIFY payload says who wrote it and whether it queued webhooks, so a listener can
     // ignore its own changes and look at the outbox only when there is something in it.
+    const events = change.events?.length ? JSON.stringify(change.events) : null;
+    const header = `${this.instance} ${notify.length} ${types.join(',') || '-'}`;
     const bumpArgs = [
       types,
       this.instance,
-      change.events?.length ? JSON.stringify(change.events) : null,
-      `${this.instance} ${notify.length} ${types.join(',') || '-'}`,
+      events,
+      events !== null && Buffer.byteLength(events) <= INLINE_EVENTS_MAX ? `${header} ${events}` : header,
     ];
     // Our own write is seen by our own next poll at once, without waiting for its NOTIFY.
     const committed = (r: pg.QueryResult<{ version: string }>): void =>
@@ -918,17 +956,30 @@ export class PostgresStore implements VtnStore {
     };
 
     const onNotification = (payload: string | undefined): void => {
-      const [version, writer, queued, types] = (payload ?? '').split(' ');
-      const v = Number(version);
-      if (Number.isFinite(v)) {
-        known = Math.max(known, v);
-        notified = Math.max(notified, v);
-        // An older VTN's payload does not say what it touched: count it as touching everything.
-        noteVersion(this.heard, v, types === undefined ? undefined : types === '-' ? [] : types.split(','));
+      const n = parsePayload(payload ?? '');
+      const v = n.version;
+      if (!Number.isFinite(v)) return catchUpSoon();
+      known = Math.max(known, v);
+      notified = Math.max(notified, v);
+      noteVersion(this.heard, v, n.types);
+      const ours = n.writer === this.instance;
+      if (!ours && n.queued !== 0) onOutbox?.();
+      if (last !== undefined && v <= last) return; // already emitted by a change_log read
+      // NOTIFYs arrive in commit order and every version has one, so the next version with its
+      // events inline is emitted as it is — unless a log read is pending or running (it would
+      // emit earlier changes after this one), or a version is missing (read the log for it).
+      if (last === undefined || v !== last + 1 || reading || soon || (!ours && n.events === undefined))
+        return catchUpSoon();
+      last = v;
+      if (ours || stopped) return;
+      let events: Array<Record<string, unknown>>;
+      try {
+        events = JSON.parse(n.events!) as Array<Record<string, unknown>>;
+      } catch {
+        last = v - 1;
+        return catchUpSoon();
       }
-      if (writer === this.instance) return;
-      if (writer === undefined || Number(queued) !== 0) onOutbox?.();
-      catchUpSoon();
+      listener(events);
     };
 
     // Housekeeping, also for an instance alone (which never reads the log otherwise): forget old
