@@ -197,6 +197,59 @@ export class VtnService extends EventEmitter {
     return Math.max(...deps.map((t) => this.typeVersions[t]));
   }
 
+  /**
+   * Reads every write repeats — the subscriptions a change may notify, the event a report names,
+   * the program an event or subscription names — answered from memory while the version of their
+   * type is unchanged (the versions the page cache uses, so the same guarantees: with 'strict' a
+   * read shared by concurrent requests replaces two or three store reads per report). Only objects
+   * that were found are kept: a miss always asks the store.
+   */
+  private readonly readCache = new Map<
+    ObjectType,
+    { version: number; list?: StoredObject[]; byId: Map<string, StoredObject> }
+  >();
+
+  private typeVersion(t: ObjectType): number | Promise<number> {
+    if (!this.store.shared) return this.typeVersions[t];
+    const known = this.store.knownVersions?.();
+    if (known) return known[t];
+    if (this.store.changeVersions) return this.store.changeVersions().then((v) => v[t]);
+    return NaN; // a shared store that cannot tell: never equal, so never cached
+  }
+
+  private cacheEntry(t: ObjectType, version: number) {
+    let e = this.readCache.get(t);
+    if (!e || e.version !== version) {
+      e = { version, byId: new Map() };
+      this.readCache.set(t, e);
+    }
+    return e;
+  }
+
+  private async cachedGet(t: ObjectType, id: string): Promise<StoredObject | undefined> {
+    const version = await this.typeVersion(t);
+    const e = this.cacheEntry(t, version);
+    const hit = e.byId.get(id);
+    if (hit && !Number.isNaN(version)) return hit;
+    // Read after the version: a change meanwhile leaves the entry stale at once, never old data
+    // under a new version.
+    const o = await this.store.get(t, id);
+    if (o && this.readCache.get(t) === e) {
+      if (e.byId.size >= 10_000) e.byId.clear();
+      e.byId.set(id, o);
+    }
+    return o;
+  }
+
+  private async cachedList(t: ObjectType): Promise<StoredObject[]> {
+    const version = await this.typeVersion(t);
+    const e = this.cacheEntry(t, version);
+    if (e.list && !Number.isNaN(version)) return e.list;
+    const list = await this.store.list({ type: t });
+    if (this.readCache.get(t) === e) e.list = list;
+    return list;
+  }
+
   constructor(
     readonly store: VtnStore,
     readonly spec: OpenAdrSpec,
@@ -433,10 +486,10 @@ export class VtnService extends EventEmitter {
 
   private async checkReferences(kind: Kind, p: Principal, body: Json, parentID?: string): Promise<void> {
     if (kind.name === 'events') {
-      if (!(await this.store.get('PROGRAM', String(body.programID))))
+      if (!(await this.cachedGet('PROGRAM', String(body.programID))))
         throw new VtnError(400, `programID: no program with id ${String(body.programID)}`);
     } else if (kind.name === 'reports') {
-      const event = await this.store.get('EVENT', String(body.eventID));
+      const event = await this.cachedGet('EVENT', String(body.eventID));
       if (!event || !(await this.visibility(p)(event)))
         throw new VtnError(400, `eventID: no event with id ${String(body.eventID)}`);
       if (event.body.programID !== body.programID)
@@ -599,13 +652,13 @@ export class VtnService extends EventEmitter {
   // ---- notifications --------------------------------------------------------------------------
 
   private async notificationsFor(changed: StoredObject[], operation: Operation): Promise<NewOutboxEntry[]> {
-    const subs = await this.store.list({ type: 'SUBSCRIPTION' });
+    const subs = await this.cachedList('SUBSCRIPTION');
     if (!subs.length) return [];
     const entries: NewOutboxEntry[] = [];
     const programKnown = new Map<string, boolean>();
     for (const sub of subs) {
       const pid = String(sub.body.programID);
-      if (!programKnown.has(pid)) programKnown.set(pid, !!(await this.store.get('PROGRAM', pid)));
+      if (!programKnown.has(pid)) programKnown.set(pid, !!(await this.cachedGet('PROGRAM', pid)));
       const owner = this.principalOf(sub.owner);
       const visible = owner ? this.visibility(owner) : async () => true;
       const subTargets = new Set(targetPairs(sub.body.targets));

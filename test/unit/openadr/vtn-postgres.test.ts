@@ -162,6 +162,61 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
     }
   });
 
+  it("a report written right after another instance's change follows it: new subscription notified, deleted event refused", async () => {
+    const got: string[] = [];
+    const port = await freePort();
+    const server = http.createServer((req, res) => {
+      let data = '';
+      req.on('data', (c) => (data += c));
+      req.on('end', () => {
+        got.push((JSON.parse(data) as { object: { clientName: string } }).object.clientName);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    try {
+      const a = await start(50, { cascadeDeletes: true });
+      const b = await start(50, { cascadeDeletes: true });
+      const ta = await a.token('bl_client', '1001');
+      const tb = await b.token('ven_client', '999');
+      const program = await a.call('POST', '/programs', ta, { programName: 'reads' });
+      const event = await a.call('POST', '/events', ta, {
+        programID: program.body.id,
+        intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: [0.1] }] }],
+      });
+      const report = (clientName: string) => ({
+        programID: program.body.id,
+        eventID: event.body.id,
+        clientName,
+        resources: [
+          { resourceName: 'tank', intervals: [{ id: 0, payloads: [{ type: 'USAGE', values: [1] }] }] },
+        ],
+      });
+      // B has looked up the event and the (empty) subscription list: both now in its memory.
+      assert.strictEqual((await b.call('POST', '/reports', tb, report('before'))).status, 201);
+      assert.strictEqual((await b.call('POST', '/reports', tb, report('before-2'))).status, 201);
+      const sub = await a.call('POST', '/subscriptions', ta, {
+        clientName: 'reads',
+        programID: program.body.id,
+        objectOperations: [
+          { objects: ['REPORT'], operations: ['CREATE'], callbackUrl: `http://127.0.0.1:${port}/cb` },
+        ],
+      });
+      assert.strictEqual(sub.status, 201);
+      // Written through B at once: B must not use its remembered "no subscriptions".
+      assert.strictEqual((await b.call('POST', '/reports', tb, report('after'))).status, 201);
+      await until('the notification', () => got.includes('after'));
+      assert.deepStrictEqual(got, ['after']);
+      // Nor its remembered event once A deleted it.
+      assert.strictEqual((await a.call('DELETE', `/events/${event.body.id}`, ta)).status, 200);
+      const late = await b.call('POST', '/reports', tb, report('late'));
+      assert.ok([400, 409].includes(late.status), `${late.status} ${late.text}`);
+      assert.match(late.body.detail, /eventID/);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('sends every change, from whichever instance, to the change output of every instance once, in order', async () => {
     const heard: Record<'a' | 'b' | 'c', Change[]> = { a: [], b: [], c: [] };
     const a = await start(1000, { onChange: (c) => heard.a.push(c) });
