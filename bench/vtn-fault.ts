@@ -57,6 +57,8 @@ export interface Arrival {
 }
 
 export interface FaultResult {
+  /** The load generator's connections (half of them were the killed instance's). */
+  connections: number;
   load: Run;
   record: LoadRecord;
   /** ms after the load started */
@@ -66,6 +68,9 @@ export interface FaultResult {
   afterKillMs: number;
   /** Answers that were connection failures more than 1 s after the kill (the proxy should have moved on). */
   lateConnectionFailures: number;
+  /** The first and last failed request, in ms after the kill (undefined without failures). */
+  failuresFrom?: number;
+  failuresTo?: number;
   acknowledged: string[];
   storedReports: number;
   arrivals: Arrival[];
@@ -264,7 +269,11 @@ export async function runFault(o: FaultOptions): Promise<FaultResult> {
     const duplicates = [...byNid]
       .filter(([, as]) => as.length > 1)
       .map(([nid, as]) => ({ nid, arrivals: as }));
+    const failedAt = record.failed.map((f) => f.at - killAt);
     return {
+      failuresFrom: failedAt.length ? Math.min(...failedAt) : undefined,
+      failuresTo: failedAt.length ? Math.max(...failedAt) : undefined,
+      connections: o.connections,
       load,
       record,
       killAt,
@@ -303,12 +312,14 @@ export function describeFault(r: FaultResult, rate: number): string[] {
   const ok = (b: boolean): string => (b ? 'ok' : 'FAILED');
   const fromKilled = r.arrivals.filter((a) => a.from === 'killed').length;
   return [
-    `kill -9 at ${(r.killAt / 1000).toFixed(1)} s; load: ${r.load.requests} requests, ${lost.connection} failed on connections (the killed instance's: ${Object.entries(
+    `${ok(lost.connection <= r.connections && lost.http === 0 && lost.unanswered === 0)} kill -9 at ${(r.killAt / 1000).toFixed(1)} s; load: ${r.load.requests} requests, ${lost.connection} failed on connections (the killed instance's; at most ${r.connections}: ${Object.entries(
       r.load.statuses,
     )
       .filter(([k]) => !/^\d+$/.test(k) && k !== 'unanswered')
       .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}), ${lost.http} HTTP errors, ${lost.unanswered} unanswered`,
+      .join(
+        ', ',
+      )}; from ${r.failuresFrom ?? '–'} to ${r.failuresTo ?? '–'} ms after the kill), ${lost.http} HTTP errors, ${lost.unanswered} unanswered`,
     `${ok(r.servedAfterKill >= (rate * r.afterKillMs) / 2000)} survivor served ${r.servedAfterKill} 2xx in the ${(r.afterKillMs / 1000).toFixed(1)} s from 1 s after the kill (${Math.round(r.servedAfterKill / (r.afterKillMs / 1000))} req/s); connection failures later than that: ${r.lateConnectionFailures}`,
     `${ok(r.unreadable.length === 0)} ${r.acknowledged.length} reports acknowledged (201), ${r.storedReports} stored, ${r.unreadable.length} acknowledged but not readable through the survivor`,
     `${ok(r.unnotified.length === 0 && r.notifiedNotStored.length === 0)} notifications: ${r.arrivals.length} deliveries (${fromKilled} from the killed instance), ${r.unnotified.length} acknowledged reports never notified, ${r.notifiedNotStored.length} notified but not stored`,

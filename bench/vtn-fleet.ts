@@ -41,6 +41,8 @@ export interface LoadRecord {
   /** Every report POST answered 201: the new report's id and when (ms after the start). */
   acknowledged: Array<{ id: string | null; at: number }>;
   reportFailures: { connection: number; http: number };
+  /** Every failed request: when (ms after the start), the error code or HTTP status, whether a report. */
+  failed: Array<{ at: number; status: string | number; report: boolean }>;
 }
 
 /** One entry of a load plan: a VEN's token, its poll path and its report POST. */

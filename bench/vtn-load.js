@@ -98,6 +98,8 @@ const record = plan.recordFile
       buckets: [],
       acknowledged: [],
       reportFailures: { connection: 0, http: 0 },
+      /** Every failed request: when (ms after the start), the error code or HTTP status, a report? */
+      failed: [],
     }
   : undefined;
 let startedAt = 0;
@@ -108,6 +110,7 @@ function noteForRecord(status, body, report) {
   while (record.buckets.length <= b) record.buckets.push([0, 0, 0]);
   const kind = typeof status !== 'number' ? 1 : status >= 300 ? 2 : 0;
   record.buckets[b][kind]++;
+  if (kind) record.failed.push({ at: Math.round(at), status, report });
   if (!report) return;
   if (status === 201) {
     const m = /"id"\s*:\s*"([^"]+)"/.exec(body ?? '');

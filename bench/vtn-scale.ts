@@ -12,12 +12,14 @@
  * cannot rise much). BENCH_PROXY=http balances per request instead of per connection.
  * Each PostgreSQL setup runs once per poll check in BENCH_CONSISTENCY (default "strict,notify":
  * a counter read per poll vs trusting LISTEN/NOTIFY, `npm run vtn -- --consistency`).
+ * BENCH_FAULT=1: the kill -9 fault scenario at this load instead (see fault() below).
  */
 import { type ChildProcess } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import pg from 'pg';
+import { describeFault, runFault } from './vtn-fault';
 import { ADMIN, EVENTS, admin, runLoad, seedFleet, startFleet, writeClients, type Run } from './vtn-fleet';
 
 const RATE = Number(process.env.BENCH_RATE ?? 1700);
@@ -113,7 +115,50 @@ const errs = (r: Run): string =>
         .map(([k, v]) => `${k}: ${v}`)
         .join(', ')})`;
 
+/**
+ * BENCH_FAULT=1: instead of the table, the fault scenario (bench/vtn-fault.ts) at this load — two
+ * PostgreSQL VTN processes, kill -9 of one halfway through the fixed-rate run — and its checks.
+ */
+async function fault(): Promise<boolean> {
+  const name = `vtn_fault_${process.pid}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN);
+  url.pathname = `/${name}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vtn-fault-'));
+  try {
+    console.log(
+      `fault: 2 PostgreSQL VTN processes (${CONSISTENCIES[0]}), ${VENS} VENs, fixed ${RATE} req/s for ${DURATION_S} s ` +
+        `with ${CONNECTIONS} connections, a webhook for every report, kill -9 of one after ${DURATION_S / 2} s; ` +
+        `${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start`,
+    );
+    const r = await runFault({
+      pgUrl: url.toString(),
+      dir,
+      vens: VENS,
+      rate: RATE,
+      seconds: DURATION_S,
+      connections: CONNECTIONS,
+      killAfterMs: (DURATION_S * 1000) / 2,
+      reportEvery: REPORT_EVERY,
+      vtnArgs: [...POOL, '--consistency', CONSISTENCIES[0]],
+      webhookTimeoutMs: 2000,
+      webhookPollMs: 200,
+      log: (line) => console.log(line),
+    });
+    const lines = describeFault(r, RATE);
+    for (const line of lines) console.log(line);
+    return lines.every((l) => !l.startsWith('FAILED'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_FAULT === '1') {
+    if (!(await fault())) process.exitCode = 1;
+    return;
+  }
   console.log(
     `load: ${VENS} VENs (own client, token, ven object each), ${REPORT_EVERY - 1} event polls (${EVENTS} events × 24 intervals) : 1 report POST, ` +
       `fixed ${RATE} req/s and flat out with ${CONNECTIONS} in flight, ${DURATION_S} s each; proxy per ${PROXY.length ? 'request' : 'connection'}; ` +
