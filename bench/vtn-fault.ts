@@ -319,7 +319,7 @@ export function describeFault(r: FaultResult, rate: number): string[] {
       .map(([k, v]) => `${k} ${v}`)
       .join(
         ', ',
-      )}; from ${r.failuresFrom ?? '–'} to ${r.failuresTo ?? '–'} ms after the kill), ${lost.http} HTTP errors, ${lost.unanswered} unanswered`,
+      )}; from ${r.failuresFrom ?? '–'} to ${r.failuresTo ?? '–'} ms after the kill), ${lost.http} HTTP errors, ${lost.unanswered} unanswered; ${Math.round(r.load.rps)} req/s over the run, p99 ${Math.round(r.load.p99)} ms`,
     `${ok(r.servedAfterKill >= (rate * r.afterKillMs) / 2000)} survivor served ${r.servedAfterKill} 2xx in the ${(r.afterKillMs / 1000).toFixed(1)} s from 1 s after the kill (${Math.round(r.servedAfterKill / (r.afterKillMs / 1000))} req/s); connection failures later than that: ${r.lateConnectionFailures}`,
     `${ok(r.unreadable.length === 0)} ${r.acknowledged.length} reports acknowledged (201), ${r.storedReports} stored, ${r.unreadable.length} acknowledged but not readable through the survivor`,
     `${ok(r.unnotified.length === 0 && r.notifiedNotStored.length === 0)} notifications: ${r.arrivals.length} deliveries (${fromKilled} from the killed instance), ${r.unnotified.length} acknowledged reports never notified, ${r.notifiedNotStored.length} notified but not stored`,
