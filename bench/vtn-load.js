@@ -1,10 +1,14 @@
 // The load generator of bench:vtn-scale, in a process of its own: `node bench/vtn-load.js plan.json`.
 // plan: {origin, mode: 'fixed'|'max', rate, seconds, connections, reportEvery, vens: [{token, poll,
-// report}], gzip, pollItems} where poll is a path and report a {path, body}. gzip (default true):
-// polls send `Accept-Encoding: gzip`, as VENs on fetch, requests or curl --compressed do. Every
-// CHECK_EVERY-th poll answer is decoded and must be a JSON array of pollItems entries (else it
-// counts as an error, "bad body"): the rest are framed, not decoded, to keep this process cheap. Request k is VEN k mod N's: its poll,
-// or, every reportEvery-th request, its report POST. Prints one JSON line of results.
+// report}], recordFile?, gzip, pollItems} where poll is a path and report a {path, body}. gzip
+// (default true): polls send `Accept-Encoding: gzip`, as VENs on fetch, requests or curl
+// --compressed do. Every CHECK_EVERY-th poll answer is decoded and must be a JSON array of
+// pollItems entries (else it counts as an HTTP error, "bad body"); the rest are framed, not
+// decoded, to keep this process cheap. Request k is VEN k mod N's:
+// its poll, or, every reportEvery-th request, its report POST. Prints one JSON line of results
+// (failures: requests on a connection that failed, by HTTP error status, and unanswered at the end).
+// A connection that fails is replaced by a new one for the next request (through the proxy, that
+// may be another VTN instance).
 // 'fixed': open loop at `rate` requests/s; each latency is measured from the time the request
 // was DUE, so a VTN that falls behind shows it in p99 (no coordinated omission). 'max': closed
 // loop, `connections` requests in flight, as fast as answers come.
@@ -46,26 +50,34 @@ class Conn {
     this.open();
   }
   open() {
-    this.sock = net.connect(Number(origin.port), origin.hostname);
-    this.sock.setNoDelay(true);
-    this.sock.on('data', (d) => this.onData(d));
+    // Every handler is bound to its own socket: a dead socket's late 'close' must not fail the
+    // request already sent on its replacement (that would cascade through the queue).
+    const sock = net.connect(Number(origin.port), origin.hostname);
+    this.sock = sock;
+    this.buf = Buffer.alloc(0);
+    this.broken = false;
+    sock.setNoDelay(true);
+    sock.on('data', (d) => {
+      if (sock === this.sock) this.onData(d);
+    });
     const fail = (err) => {
+      sock.destroy();
+      if (sock !== this.sock || this.broken) return;
+      this.broken = true;
       const p = this.pending;
       this.pending = undefined;
-      this.sock.destroy();
-      this.broken = true;
       if (p) p.finish(err && err.code ? err.code : 'closed');
     };
-    this.sock.on('error', fail);
-    this.sock.on('close', () => fail());
-    this.broken = false;
+    sock.on('error', fail);
+    sock.on('close', () => fail());
   }
-  send(bytes, finish, check) {
-    if (this.broken) {
-      this.buf = Buffer.alloc(0);
-      this.open();
-    }
-    this.pending = { finish, check };
+  /**
+   * Send `bytes`; `finish(status | error code, body)` — body only when `wantBody`; `check`: a
+   * 200 whose body fails the spot check (bodyIsGood) finishes as 'bad body'.
+   */
+  send(bytes, finish, wantBody, check) {
+    if (this.broken) this.open(); // the connection died: a new one, and the load goes on
+    this.pending = { finish, wantBody, check };
     this.sock.write(bytes);
   }
   onData(d) {
@@ -81,11 +93,44 @@ class Conn {
       const p = this.pending;
       if (p && p.check && status === 200 && !bodyIsGood(head, this.buf.subarray(end + 4, total)))
         status = 'bad body';
+      const body = p && p.wantBody ? this.buf.toString('utf8', end + 4, total) : undefined;
       this.buf = this.buf.subarray(total);
       this.pending = undefined;
-      if (p) p.finish(status);
+      if (p) p.finish(status, body);
     }
   }
+}
+
+// plan.recordFile: what a fault test needs, written at the end — every report acknowledged with a
+// 201 (its id, and when), reports that failed by kind, and all answers in time buckets. Off, none
+// of it is kept (the bench figures are the same with and without this code).
+const record = plan.recordFile
+  ? {
+      startedAt: 0,
+      bucketMs: 250,
+      /** [2xx, connection errors, HTTP statuses >= 300] per bucket, by time of the answer. */
+      buckets: [],
+      acknowledged: [],
+      reportFailures: { connection: 0, http: 0 },
+      /** Every failed request: when (ms after the start), the error code or HTTP status, a report? */
+      failed: [],
+    }
+  : undefined;
+let startedAt = 0;
+
+function noteForRecord(status, body, report) {
+  const at = performance.now() - startedAt;
+  const b = Math.floor(at / record.bucketMs);
+  while (record.buckets.length <= b) record.buckets.push([0, 0, 0]);
+  const kind = status === 'bad body' ? 2 : typeof status !== 'number' ? 1 : status >= 300 ? 2 : 0;
+  record.buckets[b][kind]++;
+  if (kind) record.failed.push({ at: Math.round(at), status, report });
+  if (!report) return;
+  if (status === 201) {
+    const m = /"id"\s*:\s*"([^"]+)"/.exec(body ?? '');
+    record.acknowledged.push({ id: m ? m[1] : null, at: Math.round(at) });
+  } else if (kind === 1) record.reportFailures.connection++;
+  else record.reportFailures.http++;
 }
 
 /** A spot check of one poll answer: decodes (gzip or not) to an array of plan.pollItems entries. */
@@ -106,7 +151,8 @@ function send(conn, dueAt, after) {
   const report = k % plan.reportEvery === plan.reportEvery - 1;
   conn.send(
     report ? ven.report : ven.poll,
-    (status) => {
+    (status, body) => {
+      if (record) noteForRecord(status, body, report);
       const ms = performance.now() - dueAt;
       statuses[status] = (statuses[status] ?? 0) + 1;
       if (typeof status !== 'number' || status >= 300) errors++;
@@ -115,6 +161,7 @@ function send(conn, dueAt, after) {
       done++;
       after();
     },
+    record !== undefined && report,
     !report && k % CHECK_EVERY === 0,
   );
 }
@@ -122,6 +169,8 @@ function send(conn, dueAt, after) {
 async function main() {
   const conns = Array.from({ length: plan.connections }, () => new Conn());
   const start = performance.now();
+  startedAt = start;
+  if (record) record.startedAt = Date.now();
   const end = start + plan.seconds * 1000;
   if (plan.mode === 'fixed') {
     // Open loop: request k is due at start + k/rate whatever the answers do; a due request waits
@@ -169,6 +218,13 @@ async function main() {
   for (const xs of [latencies, byKind.poll, byKind.report]) xs.sort((a, b) => a - b);
   const unanswered = sent - done;
   if (unanswered) statuses.unanswered = unanswered;
+  // Failures by kind: no answer on a connection that failed (refused, reset, closed) vs an HTTP error.
+  const failures = { connection: 0, http: 0, unanswered };
+  for (const [k, v] of Object.entries(statuses))
+    if (k === 'unanswered') continue;
+    else if (!/^\d+$/.test(k)) failures.connection += v;
+    else if (Number(k) >= 300) failures.http += v;
+  if (record) fs.writeFileSync(plan.recordFile, JSON.stringify(record));
   console.log(
     JSON.stringify({
       rps: done / Math.max(elapsed, plan.seconds),
@@ -181,6 +237,7 @@ async function main() {
       errors: errors + unanswered,
       requests: sent,
       statuses,
+      failures,
     }),
   );
   for (const c of conns) c.sock.destroy();

@@ -14,16 +14,18 @@
  * a counter read per poll vs trusting LISTEN/NOTIFY, `npm run vtn -- --consistency`).
  * BENCH_MQTT=1: every VTN also publishes to the local Mosquitto and counts the change events it
  * hears; a second table shows the fixed-rate run's fan-out (bench/fanout.ts).
+ * BENCH_FAULT=1: the kill -9 fault scenario at this load instead (see fault() below).
+ * Polls accept gzip (BENCH_GZIP=0: they don't), as VENs on fetch, requests or reqwest do.
  */
-import { spawn, type ChildProcess } from 'child_process';
+import { type ChildProcess } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import pg from 'pg';
 import * as fanout from './fanout';
+import { describeFault, runFault } from './vtn-fault';
+import { ADMIN, EVENTS, admin, runLoad, seedFleet, startFleet, writeClients, type Run } from './vtn-fleet';
 
-const root = path.resolve(__dirname, '..');
-const ADMIN = process.env.VTN_TEST_PG_ADMIN ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const RATE = Number(process.env.BENCH_RATE ?? 1700);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
@@ -35,25 +37,7 @@ const POOL = ['--pool', process.env.BENCH_POOL ?? '4'];
 const REPORT_EVERY = Number(process.env.BENCH_REPORT_EVERY ?? 10);
 /** How the PostgreSQL VTNs check cached polls (`--consistency`): each listed mode is measured. */
 const CONSISTENCIES = (process.env.BENCH_CONSISTENCY ?? 'strict,notify').split(',');
-const EVENTS = 10;
-/** Polls accept gzip (BENCH_GZIP=0: they don't), as VENs on fetch, requests or reqwest do. */
 const GZIP = process.env.BENCH_GZIP !== '0';
-
-interface Run {
-  rps: number;
-  p50: number;
-  p99: number;
-  pollP99: number;
-  reportP99: number;
-  errors: number;
-  statuses: Record<string, number>;
-  /** CPU time of the load generator process (its own report). */
-  cpuMs: number;
-  /** CPU ms per request by role, from /proc (Linux): what the work costs, whatever else runs. */
-  cost?: Record<string, number>;
-  /** BENCH_MQTT=1: MQTT and per-instance change events of the fixed-rate run (bench/fanout.ts). */
-  fanout?: fanout.FanoutResult;
-}
 
 /** user + system CPU ms of a process so far (Linux /proc), 0 when unreadable. */
 function cpuOf(pid: number | undefined): number {
@@ -81,87 +65,6 @@ async function backendPids(database: string | undefined): Promise<number[]> {
   }
 }
 
-function startChild(args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to the VTN processes.
-  const nodeArgs =
-    args[0] === 'scripts/vtn.js' ? (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean) : [];
-  const vtnExtra = args[0] === 'scripts/vtn.js' ? fanout.vtnArgs() : []; // BENCH_MQTT=1
-  const child = spawn(process.execPath, [...nodeArgs, ...args, ...vtnExtra], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = ready.exec(out);
-      if (m) resolve({ child, match: m });
-    });
-    child.stderr!.on('data', (d) => (err += d));
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${err.slice(-400)}`)));
-  });
-}
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client(ADMIN);
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-async function post(url: string, token: string, body: unknown): Promise<{ id: string }> {
-  const r = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (r.status !== 201) throw new Error(`POST ${url}: ${r.status} ${await r.text()}`);
-  return (await r.json()) as { id: string };
-}
-
-async function token(base: string, id: string, secret: string): Promise<string> {
-  const r = await fetch(`${base}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: `grant_type=client_credentials&client_id=${id}&client_secret=${secret}`,
-  });
-  return ((await r.json()) as { access_token: string }).access_token;
-}
-
-/** Run `items` through `fn` with at most `n` at a time. */
-async function inParallel<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) {
-        const k = i++;
-        out[k] = await fn(items[k]);
-      }
-    }),
-  );
-  return out;
-}
-
-function runLoad(dir: string, plan: Record<string, unknown>): Promise<Run> {
-  const file = path.join(dir, `plan-${Date.now()}.json`);
-  fs.writeFileSync(file, JSON.stringify(plan));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bench/vtn-load.js'), file], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as Run) : reject(new Error(`load generator exited ${code}`)),
-    );
-  });
-}
-
 /** Start the VTNs and the proxy, seed a program, events and the VENs, load it, stop everything. */
 async function measure(
   dir: string,
@@ -172,65 +75,18 @@ async function measure(
   const children: ChildProcess[] = [];
   let fan: fanout.Fanout | undefined;
   try {
-    // One after the other: the first one creates the schema (the others would wait on its lock).
-    const urls: string[] = [];
-    for (const store of stores) {
-      const flag = store.startsWith('postgres') ? '--pg' : '--store';
-      const { child, match } = await startChild(
-        [
-          'scripts/vtn.js',
-          '--port',
-          '0',
-          flag,
-          store,
-          '--clients',
-          clientsFile,
-          ...POOL,
-          ...(flag === '--pg' ? ['--consistency', consistency] : []),
-        ],
-        /listening at (http:\/\/\S+?)\/openadr3/,
-      );
-      children.push(child);
-      urls.push(match[1]);
-    }
-    const { child: proxy, match } = await startChild(['bench/rr-proxy.js', ...PROXY, ...urls], /PROXY (\d+)/);
-    children.push(proxy);
-    const origin = `http://127.0.0.1:${match[1]}`;
-    const base = `${origin}/openadr3/3.0.1`;
-    const bl = await token(base, 'bl_client', '1001');
-    const program = await post(`${base}/programs`, bl, { programName: 'scale' });
-    let event = { id: '' };
-    for (let i = 0; i < EVENTS; i++)
-      event = await post(`${base}/events`, bl, {
-        programID: program.id,
-        eventName: `prices-${i}`,
-        intervalPeriod: { start: '2026-02-17T00:00:00Z', duration: 'PT1H' },
-        intervals: Array.from({ length: 24 }, (_, id) => ({
-          id,
-          payloads: [{ type: 'PRICE', values: [0.1 + id / 100] }],
-        })),
-      });
-    // Every VEN: its own token and its own ven object, as a real fleet would have.
-    const names = Array.from({ length: VENS }, (_, i) => `ven-${String(i + 1).padStart(5, '0')}`);
-    const vens = await inParallel(names, 20, async (venName) => {
-      const t = await token(base, venName, `secret-${venName}`);
-      await post(`${base}/vens`, t, { venName });
-      return {
-        token: t,
-        poll: `/openadr3/3.0.1/events?programID=${program.id}`,
-        report: {
-          path: '/openadr3/3.0.1/reports',
-          body: JSON.stringify({
-            programID: program.id,
-            eventID: event.id,
-            clientName: venName,
-            resources: [
-              { resourceName: 'tank', intervals: [{ id: 0, payloads: [{ type: 'USAGE', values: [1.5] }] }] },
-            ],
-          }),
-        },
-      };
-    });
+    const { proxy, origin } = await startFleet(
+      stores,
+      clientsFile,
+      [
+        ...POOL,
+        ...(stores[0].startsWith('postgres') ? ['--consistency', consistency] : []),
+        ...fanout.vtnArgs(), // BENCH_MQTT=1
+      ],
+      PROXY,
+      children,
+    );
+    const { vens } = await seedFleet(origin, VENS);
     const plan = {
       origin,
       connections: CONNECTIONS,
@@ -281,7 +137,50 @@ const errs = (r: Run): string =>
         .map(([k, v]) => `${k}: ${v}`)
         .join(', ')})`;
 
+/**
+ * BENCH_FAULT=1: instead of the table, the fault scenario (bench/vtn-fault.ts) at this load — two
+ * PostgreSQL VTN processes, kill -9 of one halfway through the fixed-rate run — and its checks.
+ */
+async function fault(): Promise<boolean> {
+  const name = `vtn_fault_${process.pid}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN);
+  url.pathname = `/${name}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vtn-fault-'));
+  try {
+    console.log(
+      `fault: 2 PostgreSQL VTN processes (${CONSISTENCIES[0]}), ${VENS} VENs, fixed ${RATE} req/s for ${DURATION_S} s ` +
+        `with ${CONNECTIONS} connections, a webhook for every report, kill -9 of one after ${DURATION_S / 2} s; ` +
+        `${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start`,
+    );
+    const r = await runFault({
+      pgUrl: url.toString(),
+      dir,
+      vens: VENS,
+      rate: RATE,
+      seconds: DURATION_S,
+      connections: CONNECTIONS,
+      killAfterMs: (DURATION_S * 1000) / 2,
+      reportEvery: REPORT_EVERY,
+      vtnArgs: [...POOL, '--consistency', CONSISTENCIES[0]],
+      webhookTimeoutMs: 2000,
+      webhookPollMs: 200,
+      log: (line) => console.log(line),
+    });
+    const lines = describeFault(r, RATE);
+    for (const line of lines) console.log(line);
+    return lines.every((l) => !l.startsWith('FAILED'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_FAULT === '1') {
+    if (!(await fault())) process.exitCode = 1;
+    return;
+  }
   console.log(
     `load: ${VENS} VENs (own client, token, ven object each), ${REPORT_EVERY - 1} event polls (${EVENTS} events × 24 intervals) : 1 report POST, ` +
       `fixed ${RATE} req/s and flat out with ${CONNECTIONS} in flight, ${DURATION_S} s each; proxy per ${PROXY.length ? 'request' : 'connection'}; ` +
@@ -290,16 +189,7 @@ async function main(): Promise<void> {
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vtn-scale-'));
   const clientsFile = path.join(dir, 'clients.txt');
-  fs.writeFileSync(
-    clientsFile,
-    [
-      'bl_client 1001 BL',
-      ...Array.from({ length: VENS }, (_, i) => {
-        const name = `ven-${String(i + 1).padStart(5, '0')}`;
-        return `${name} secret-${name} VEN`;
-      }),
-    ].join('\n'),
-  );
+  writeClients(clientsFile, VENS);
   const results: Array<{ label: string; fixed: Run; max: Run }> = [];
   const show = (r: { label: string; fixed: Run; max: Run }): void => {
     const vs = results[0] ? (r.max.rps / results[0].max.rps).toFixed(2) + '×' : '';

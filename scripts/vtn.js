@@ -7,6 +7,12 @@
 const path = require('path');
 const { ensureBuild } = require('./ensure-build');
 
+function positive(flag, value) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} must be a whole number of milliseconds > 0`);
+  return n;
+}
+
 function parseArgs(argv) {
   const opts = { port: 8080, host: '127.0.0.1', store: path.join(process.cwd(), 'openadr3-vtn.db') };
   for (let i = 0; i < argv.length; i++) {
@@ -21,6 +27,8 @@ function parseArgs(argv) {
     else if (a === '--memory') opts.store = ':memory:';
     else if (a === '--clients') opts.clients = next();
     else if (a === '--pool') opts.pool = Number(next());
+    else if (a === '--webhook-timeout') opts.webhookTimeout = positive(a, next());
+    else if (a === '--webhook-poll') opts.webhookPoll = positive(a, next());
     else if (a === '--consistency') {
       opts.consistency = next();
       if (opts.consistency !== 'strict' && opts.consistency !== 'notify')
@@ -62,13 +70,19 @@ async function main() {
   if (opts.help) {
     console.log(
       'usage: npm run vtn -- [--port 8080] [--host 127.0.0.1] [--store file.db | --memory | --pg postgres://user@host:5432/db] [--clients file] [--pool 10]\n' +
-        '         [--consistency strict|notify] [--mqtt mqtt://user:password@host:1883 [--mqtt-prefix OpenADR/3.1.0] [--mqtt-public-url URL]] [--change-stats SECONDS]',
+        '         [--consistency strict|notify] [--webhook-timeout 5000] [--webhook-poll 1000]\n' +
+        '         [--mqtt mqtt://user:password@host:1883 [--mqtt-prefix OpenADR/3.1.0] [--mqtt-public-url URL]] [--change-stats SECONDS]',
     );
     console.log(
       '  --pg: a PostgreSQL database several VTN processes can share (tables are created by the VTN)',
     );
     console.log('  --clients: one "<clientID> <secret> <BL|VEN>" per line, instead of the demo clients');
     console.log('  --pool: PostgreSQL connections per process (default 10)');
+    console.log(
+      '  --webhook-timeout: ms one webhook POST may take (default 5000); with --pg, a notification an instance',
+    );
+    console.log('                     that died was sending is sent by another after 2 × this + 5 s');
+    console.log('  --webhook-poll: ms between looks for webhook retries that are due (default 1000)');
     console.log(
       "  --consistency: with --pg, how polls check other instances' writes: strict (default; a counter read per poll)",
     );
@@ -108,6 +122,7 @@ async function main() {
     clients,
     pgPoolSize: opts.pool,
     pgConsistency: opts.consistency,
+    webhooks: { timeoutMs: opts.webhookTimeout, pollMs: opts.webhookPoll },
     allowInsecureCallbacks: true,
     mqtt: opts.mqtt ? { url: opts.mqtt, prefix: opts.mqttPrefix, publicUrl: opts.mqttPublicUrl } : undefined,
     onChange: stats ? (change) => stats.record(change) : undefined,

@@ -21,17 +21,19 @@ interface Received {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-/** A real callback server; `status()` decides each answer. */
+/** A real callback server; `status()` decides each answer. `got`: the accepted ones, `tries`: all. */
 async function callbackServer(
   status: () => number,
-): Promise<{ url: string; got: Received[]; close: () => Promise<void> }> {
+): Promise<{ url: string; got: Received[]; tries: Received[]; close: () => Promise<void> }> {
   const got: Received[] = [];
+  const tries: Received[] = [];
   const port = await freePort();
   const server = http.createServer((req, res) => {
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
       const code = status();
+      tries.push({ headers: req.headers, body: JSON.parse(data) });
       if (code === 200) got.push({ headers: req.headers, body: JSON.parse(data) });
       res.statusCode = code;
       res.end();
@@ -41,6 +43,7 @@ async function callbackServer(
   return {
     url: `http://127.0.0.1:${port}/cb`,
     got,
+    tries,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -152,6 +155,34 @@ describe('VTN durability and webhooks', () => {
       await t.call('DELETE', `/programs/${p.body.id}`, bl);
       await until('the delete notification', () => cb.got.length === 2);
       assert.strictEqual(cb.got[1].body.operation, 'DELETE');
+      // Each notification is named by its outbox row, so a receiver can tell a new one from a repeat.
+      const ids = cb.got.map((g) => g.headers['x-openadr-notification-id']);
+      assert.ok(
+        ids.every((id) => typeof id === 'string' && /^[1-9][0-9]*$/.test(id)),
+        `ids ${JSON.stringify(ids)}`,
+      );
+      assert.notStrictEqual(ids[0], ids[1]);
+      await cb.close();
+    });
+
+    it('a retried notification carries the same notification id as its first attempt', async () => {
+      let calls = 0;
+      const cb = await callbackServer(() => (++calls <= 2 ? 503 : 200));
+      t = await startTestVtn({ webhooks: { baseDelayMs: 20, pollMs: 20 } });
+      const bl = await t.token('bl_client', '1001');
+      await t.call('POST', '/subscriptions', bl, subscription(cb.url));
+      await t.call('POST', '/programs', bl, { programName: 'retried' });
+      await until('delivery on the third attempt', () => cb.got.length === 1);
+      await t.call('POST', '/programs', bl, { programName: 'next' });
+      await until('the next notification', () => cb.got.length === 2);
+      const ids = cb.tries.map((g) => g.headers['x-openadr-notification-id']);
+      assert.deepStrictEqual(
+        cb.tries.map((g) => g.body.object.programName),
+        ['retried', 'retried', 'retried', 'next'],
+      );
+      assert.strictEqual(new Set(ids.slice(0, 3)).size, 1, `ids ${JSON.stringify(ids)}`);
+      assert.notStrictEqual(ids[3], ids[0]);
+      assert.match(String(ids[0]), /^[1-9][0-9]*$/);
       await cb.close();
     });
 

@@ -116,12 +116,14 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
 
   it('delivers each notification exactly once with two instances sharing the outbox', async () => {
     const got: string[] = [];
+    const ids: string[] = [];
     const port = await freePort();
     const server = http.createServer((req, res) => {
       let data = '';
       req.on('data', (c) => (data += c));
       req.on('end', () => {
         got.push((JSON.parse(data) as { object: { programName: string } }).object.programName);
+        ids.push(String(req.headers['x-openadr-notification-id']));
         // A slow receiver widens the window in which both instances see the row as pending.
         setTimeout(() => res.end(), 20);
       });
@@ -154,6 +156,9 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
       await new Promise((r) => setTimeout(r, 500)); // time for any duplicate to show up
       assert.strictEqual(got.length, N, `deliveries: ${got.length}`);
       assert.deepStrictEqual([...got].sort(), [...names].sort());
+      // The notification id is the shared outbox row's: distinct per notification, whichever instance sends.
+      assert.strictEqual(new Set(ids).size, N, `ids ${JSON.stringify(ids)}`);
+      assert.ok(ids.every((id) => /^[1-9][0-9]*$/.test(id)));
       const summary = (await b.call('GET', `/subscriptions/${sub.body.id}`, tb)).body.deliveryStatus;
       assert.strictEqual(summary.delivered, N);
       assert.strictEqual(summary.pending, 0);

@@ -3,8 +3,14 @@
  * transaction as the change), so a response never waits on a callback; this worker POSTs them
  * with a timeout, retries with exponential backoff, and marks a row dead after maxAttempts.
  * Rows survive restarts: a notification accepted before a crash is delivered after it.
+ * Delivery is at-least-once (an instance that dies mid-delivery leaves a claim another instance
+ * honours later), so every POST carries the outbox row's id in NOTIFICATION_ID_HEADER: the same
+ * value on a redelivery, from any instance of a shared store, so a receiver can drop repeats.
  */
 import type { OutboxEntry, VtnStore } from '../store/store';
+
+/** The header naming a notification: its outbox row id, stable across retries and instances. */
+export const NOTIFICATION_ID_HEADER = 'X-OpenADR-Notification-ID';
 
 export interface WebhookOptions {
   timeoutMs?: number;
@@ -116,7 +122,10 @@ export class WebhookNotifier {
   private async deliver(entry: OutboxEntry): Promise<void> {
     let error: string | undefined;
     try {
-      const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+      const headers: Record<string, string> = {
+        'Content-Type': 'application/json',
+        [NOTIFICATION_ID_HEADER]: String(entry.id),
+      };
       if (entry.bearerToken) headers.Authorization = `Bearer ${entry.bearerToken}`;
       const res = await fetch(entry.callbackUrl, {
         method: 'POST',
