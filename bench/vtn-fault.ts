@@ -40,6 +40,12 @@ export interface FaultOptions {
   webhookTimeoutMs: number;
   webhookPollMs: number;
   reportEvery?: number;
+  /**
+   * Seconds of polls only (no reports, so the checks below are about the measured load alone) at
+   * half the rate before the measured load: warm JIT, pools and both instances' page caches, so
+   * the latency figures show the kill, not a cold start. 0 or absent: none (the test's size).
+   */
+  warmupS?: number;
   /** How long the receiver holds its answers just before the kill, so the killed instance has deliveries in flight. */
   stallMs?: number;
   log?: (line: string) => void;
@@ -204,6 +210,16 @@ export async function runFault(o: FaultOptions): Promise<FaultResult> {
     killedPid = victim.child.pid;
     survivorPid = survivor.child.pid;
     const seeded = await seedFleet(fleet.origin, o.vens);
+    if (o.warmupS)
+      await runLoad(o.dir, {
+        origin: fleet.origin,
+        connections: o.connections,
+        reportEvery: Number.MAX_SAFE_INTEGER,
+        vens: seeded.vens,
+        mode: 'fixed',
+        rate: o.rate / 2,
+        seconds: o.warmupS,
+      });
     await post(`${fleet.origin}/openadr3/3.0.1/subscriptions`, seeded.blToken, {
       clientName: 'fault',
       programID: seeded.programID,

@@ -150,7 +150,7 @@ async function fault(): Promise<boolean> {
   try {
     console.log(
       `fault: 2 PostgreSQL VTN processes (${CONSISTENCIES[0]}), ${VENS} VENs, fixed ${RATE} req/s for ${DURATION_S} s ` +
-        `with ${CONNECTIONS} connections, a webhook for every report, kill -9 of one after ${DURATION_S / 2} s; ` +
+        `with ${CONNECTIONS} connections after a warm-up of polls at half the rate, a webhook for every report, kill -9 of one after ${DURATION_S / 2} s; ` +
         `${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start`,
     );
     const r = await runFault({
@@ -161,6 +161,8 @@ async function fault(): Promise<boolean> {
       seconds: DURATION_S,
       connections: CONNECTIONS,
       killAfterMs: (DURATION_S * 1000) / 2,
+      // As measure() does: every VEN's first poll on both instances happens before the clock runs.
+      warmupS: Math.max(4, Math.ceil((2 * VENS * 2) / (RATE / 2))),
       reportEvery: REPORT_EVERY,
       vtnArgs: [...POOL, '--consistency', CONSISTENCIES[0]],
       webhookTimeoutMs: 2000,
