@@ -32,6 +32,8 @@ let done = 0;
 const host = `${origin.hostname}:${origin.port}`;
 const acceptGzip = plan.gzip === false ? '' : 'Accept-Encoding: gzip\r\n';
 const CHECK_EVERY = 97;
+/** Below the VTN's keepAliveTimeout (5 s). */
+const IDLE_REUSE_MS = 4000;
 const built = plan.vens.map((v) => ({
   poll: Buffer.from(
     `GET ${v.poll} HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${v.token}\r\n${acceptGzip}\r\n`,
@@ -45,6 +47,7 @@ const built = plan.vens.map((v) => ({
 /** One keep-alive connection: one request at a time, answers framed by Content-Length. */
 class Conn {
   constructor() {
+    this.lastUsed = performance.now();
     this.pending = undefined;
     this.buf = Buffer.alloc(0);
     this.open();
@@ -76,7 +79,14 @@ class Conn {
    * 200 whose body fails the spot check (bodyIsGood) finishes as 'bad body'.
    */
   send(bytes, finish, wantBody, check) {
-    if (this.broken) this.open(); // the connection died: a new one, and the load goes on
+    if (this.broken)
+      this.open(); // the connection died: a new one, and the load goes on
+    else if (performance.now() - this.lastUsed > IDLE_REUSE_MS) {
+      // The server closes keep-alive connections idle for 5 s: a request written just as it does
+      // would fail for no fault of the VTN. Like HTTP client agents, do not reuse one that old.
+      this.sock.destroy();
+      this.open();
+    }
     this.pending = { finish, wantBody, check };
     this.sock.write(bytes);
   }
@@ -96,6 +106,7 @@ class Conn {
       const body = p && p.wantBody ? this.buf.toString('utf8', end + 4, total) : undefined;
       this.buf = this.buf.subarray(total);
       this.pending = undefined;
+      this.lastUsed = performance.now();
       if (p) p.finish(status, body);
     }
   }
