@@ -1,6 +1,6 @@
 /** `npm run vtn` (scripts/vtn.js): the standalone VTN serves the seed's demo clients and stops on SIGTERM. */
 import assert from 'assert';
-import { spawn, spawnSync } from 'child_process';
+import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import crypto from 'crypto';
 import path from 'path';
 import { parseChangeStats, type ChangeStatsSnapshot } from '../../src';
@@ -11,6 +11,16 @@ import { createTestDatabase, requirePostgres } from '../support/postgres';
 
 const root = path.resolve(__dirname, '..', '..');
 const script = path.join(root, 'scripts', 'vtn.js');
+
+/** SIGTERM every VTN process and wait until each has exited. */
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  for (const c of children) c.kill('SIGTERM');
+  await Promise.all(
+    children.map((c) =>
+      c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)),
+    ),
+  );
+}
 
 describe('e2e: npm run vtn', function () {
   this.timeout(60000);
@@ -84,14 +94,7 @@ describe('e2e: npm run vtn', function () {
         ['shared'],
       );
     } finally {
-      for (const c of children) c.child.kill('SIGTERM');
-      await Promise.all(
-        children.map((c) =>
-          c.child.exitCode !== null || c.child.signalCode !== null
-            ? undefined
-            : new Promise((r) => c.child.once('exit', r)),
-        ),
-      );
+      await stopAll(children.map((c) => c.child));
       await db.drop();
     }
   });
@@ -171,14 +174,7 @@ describe('e2e: npm run vtn', function () {
       assert.strictEqual(again.heard, 0, 'each line covers the window since the previous one');
     } finally {
       await sub.client.endAsync(true);
-      for (const c of children) c.child.kill('SIGTERM');
-      await Promise.all(
-        children.map((c) =>
-          c.child.exitCode !== null || c.child.signalCode !== null
-            ? undefined
-            : new Promise((r) => c.child.once('exit', r)),
-        ),
-      );
+      await stopAll(children.map((c) => c.child));
       await db.drop();
     }
     for (const c of children) assert.strictEqual(c.child.exitCode, 0, c.out);
