@@ -275,10 +275,11 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
         assert.strictEqual((await a.call('POST', '/programs', ta, { programName: name })).status, 201);
       await until('the small changes heard without the log', () => remote().length === 3);
       assert.strictEqual((await a.call('POST', '/programs', ta, big('lost'))).status, 201);
-      assert.strictEqual((await a.call('POST', '/programs', ta, { programName: 's4' })).status, 201);
-      await until('s4 heard', () => remote().includes('s4'));
-      // The big one could only have come through the log, which dropped it.
-      assert.deepStrictEqual(remote(), ['s1', 's2', 's3', 's4']);
+      // Too big for the NOTIFY, so it could only come through the log, which dropped it. (Nothing
+      // small is written meanwhile: its NOTIFY could arrive while the log read for this one is
+      // pending, and then it too would be read from the log — in this test, from nowhere.)
+      await new Promise((r) => setTimeout(r, 500));
+      assert.deepStrictEqual(remote(), ['s1', 's2', 's3']);
       await admin.query('DROP TRIGGER no_log ON change_log');
       // With the log back, a mix of big and small arrives whole and in commit order.
       const names = ['b1', 's5', 'b2', 'b3', 's6'];
@@ -288,8 +289,8 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
             .status,
           201,
         );
-      await until('the mix heard', () => remote().length === 9);
-      assert.deepStrictEqual(remote().slice(4), names);
+      await until('the mix heard', () => remote().length === 8);
+      assert.deepStrictEqual(remote().slice(3), names);
       assert.ok(
         heard
           .filter((c) => String(c.object.programName).startsWith('b'))
