@@ -193,6 +193,19 @@ export async function startFleet(
   return { vtns, proxy, origin: `http://127.0.0.1:${match[1]}`, children };
 }
 
+/** The benches' price event number `i`: a day of 24 hourly PRICE intervals. */
+export function priceEvent(programID: string, i: number): Record<string, unknown> {
+  return {
+    programID,
+    eventName: `prices-${i}`,
+    intervalPeriod: { start: '2026-02-17T00:00:00Z', duration: 'PT1H' },
+    intervals: Array.from({ length: 24 }, (_, id) => ({
+      id,
+      payloads: [{ type: 'PRICE', values: [0.1 + id / 100] }],
+    })),
+  };
+}
+
 /**
  * Through `origin`: a program, EVENTS events of 24 price intervals, and `count` VENs (tokens of
  * the clients writeClients made, a ven object each, 20 at a time). Returns the load generator's
@@ -206,16 +219,7 @@ export async function seedFleet(
   const bl = await token(base, 'bl_client', '1001');
   const program = await post(`${base}/programs`, bl, { programName: 'scale' });
   let event = { id: '' };
-  for (let i = 0; i < EVENTS; i++)
-    event = await post(`${base}/events`, bl, {
-      programID: program.id,
-      eventName: `prices-${i}`,
-      intervalPeriod: { start: '2026-02-17T00:00:00Z', duration: 'PT1H' },
-      intervals: Array.from({ length: 24 }, (_, id) => ({
-        id,
-        payloads: [{ type: 'PRICE', values: [0.1 + id / 100] }],
-      })),
-    });
+  for (let i = 0; i < EVENTS; i++) event = await post(`${base}/events`, bl, priceEvent(program.id, i));
   // Every VEN: its own token and its own ven object, as a real fleet would have.
   const names = Array.from({ length: count }, (_, i) => venName(i));
   const vens = await inParallel(names, 20, async (name) => {

@@ -10,6 +10,7 @@
 import http from 'http';
 import type { AddressInfo } from 'net';
 import { createVtn } from '../src';
+import { priceEvent } from './vtn-fleet';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 
@@ -23,15 +24,7 @@ async function main(): Promise<void> {
   };
   const program = await vtn.service.create('programs', bl, { programName: 'bench' });
   for (let i = 0; i < EVENTS; i++) {
-    await vtn.service.create('events', bl, {
-      programID: program.id,
-      eventName: `prices-${i}`,
-      intervalPeriod: { start: '2026-02-17T00:00:00Z', duration: 'PT1H' },
-      intervals: Array.from({ length: 24 }, (_, id) => ({
-        id,
-        payloads: [{ type: 'PRICE', values: [0.1 + id / 100] }],
-      })),
-    });
+    await vtn.service.create('events', bl, priceEvent(String(program.id), i));
   }
   const tokenRes = await fetch(`${url}/auth/token`, {
     method: 'POST',
