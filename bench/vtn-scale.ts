@@ -14,6 +14,7 @@
  * a counter read per poll vs trusting LISTEN/NOTIFY, `npm run vtn -- --consistency`).
  * BENCH_MQTT=1: every VTN also publishes to the local Mosquitto and counts the change events it
  * hears; a second table shows the fixed-rate run's fan-out (bench/fanout.ts).
+ * BENCH_ROUNDS=5: every setup five times, interleaved, then a table of medians and of ratios within a round.
  * BENCH_FAULT=1: the kill -9 fault scenario at this load instead (see fault() below).
  * Polls accept gzip (BENCH_GZIP=0: they don't), as VENs on fetch, requests or reqwest do.
  */
@@ -38,6 +39,42 @@ const REPORT_EVERY = Number(process.env.BENCH_REPORT_EVERY ?? 10);
 /** How the PostgreSQL VTNs check cached polls (`--consistency`): each listed mode is measured. */
 const CONSISTENCIES = (process.env.BENCH_CONSISTENCY ?? 'strict,notify').split(',');
 const GZIP = process.env.BENCH_GZIP !== '0';
+/** BENCH_ROUNDS: measure every setup this many times, interleaved, and print the medians. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+
+type Result = { label: string; round: number; fixed: Run; max: Run };
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * The rounds in one table per setup: p99 at the fixed rate of every round, errors in all, flat-out
+ * req/s of every round and their median, and — the scaling question — flat-out req/s against one
+ * process of the same store and poll check *in the same round*, with the median of those ratios.
+ */
+function summarize(results: Result[]): void {
+  console.log(
+    `\n| setup (${ROUNDS} rounds) | p99 at ${RATE} req/s, each round | errors | flat out req/s, each round | median | vs 1 process, each round | median ratio | VTN preemptions per request flat out (median) |`,
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  const labels = [...new Set(results.map((r) => r.label))];
+  for (const label of labels) {
+    const rs = results.filter((r) => r.label === label);
+    const oneLabel = label.replace(/\d+ process(es)?/, '1 process');
+    const ratios = rs.flatMap((r) => {
+      const one = results.find((x) => x.label === oneLabel && x.round === r.round);
+      return one && one !== r ? [r.max.rps / one.max.rps] : [];
+    });
+    const errors = rs.reduce((a, r) => a + r.fixed.errors + r.max.errors, 0);
+    console.log(
+      `| ${label} | ${rs.map((r) => ms(r.fixed.p99)).join(', ')} | ${errors} | ${rs.map((r) => r.max.rps.toFixed(0)).join(', ')} | ` +
+        `${median(rs.map((r) => r.max.rps)).toFixed(0)} | ${ratios.map((x) => x.toFixed(2)).join(', ') || '–'} | ` +
+        `${ratios.length ? median(ratios).toFixed(2) + '×' : '–'} | ${median(rs.map((r) => r.max.cost?.['vtn preempted'] ?? 0)).toFixed(2)} |`,
+    );
+  }
+}
 
 /** user + system CPU ms of a process so far (Linux /proc), 0 when unreadable. */
 function cpuOf(pid: number | undefined): number {
@@ -47,6 +84,21 @@ function cpuOf(pid: number | undefined): number {
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in ticks of 1/100 s
   } catch {
     return 0;
+  }
+}
+
+/**
+ * Context switches of a process so far (Linux /proc): [voluntary — it waited for input,
+ * involuntary — the scheduler took the core away while it had work]; [0, 0] when unreadable.
+ */
+function switchesOf(pid: number | undefined): [number, number] {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const count = (name: string): number =>
+      Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return [count('voluntary_ctxt_switches'), count('nonvoluntary_ctxt_switches')];
+  } catch {
+    return [0, 0];
   }
 }
 
@@ -103,15 +155,27 @@ async function measure(
     const costed = async (p: Record<string, unknown>): Promise<Run> => {
       const vtnPids = children.slice(0, stores.length).map((c) => c.pid);
       const pgPids = await backendPids(database);
-      const before = { vtn: vtnPids.map(cpuOf), pg: pgPids.map(cpuOf), proxy: cpuOf(proxy.pid) };
+      const switches = (): [number, number] =>
+        vtnPids.map(switchesOf).reduce(([v, i], [a, b]) => [v + a, i + b], [0, 0]);
+      const before = {
+        vtn: vtnPids.map(cpuOf),
+        pg: pgPids.map(cpuOf),
+        proxy: cpuOf(proxy.pid),
+        switches: switches(),
+      };
       const r = await runLoad(dir, p);
       const n = r.rps * DURATION_S;
+      const switched = switches();
       const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
       r.cost = {
         vtn: (sum(vtnPids.map(cpuOf)) - sum(before.vtn)) / n,
         ...(database ? { pg: (sum(pgPids.map(cpuOf)) - sum(before.pg)) / n } : {}),
         proxy: (cpuOf(proxy.pid) - before.proxy) / n,
         load: r.cpuMs / n,
+        // Why a process costs more per request when more processes share the cores: how often
+        // the VTNs were preempted (involuntary) or went idle waiting for input (voluntary).
+        'vtn switches': (switched[0] - before.switches[0]) / n,
+        'vtn preempted': (switched[1] - before.switches[1]) / n,
       };
       return r;
     };
@@ -192,58 +256,75 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vtn-scale-'));
   const clientsFile = path.join(dir, 'clients.txt');
   writeClients(clientsFile, VENS);
-  const results: Array<{ label: string; fixed: Run; max: Run }> = [];
-  const show = (r: { label: string; fixed: Run; max: Run }): void => {
-    const vs = results[0] ? (r.max.rps / results[0].max.rps).toFixed(2) + '×' : '';
+  const results: Result[] = [];
+  const cost = (run: Run): string =>
+    Object.entries(run.cost ?? {})
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ');
+  const show = (r: Result): void => {
+    const base = results.find((x) => x.round === r.round && x.label.startsWith('SQLite'));
+    const vs = base && base !== r ? (r.max.rps / base.max.rps).toFixed(2) + '×' : '';
     const meets = r.fixed.p99 < 50 && r.fixed.errors === 0 && r.fixed.rps >= RATE * 0.95;
+    const label = ROUNDS > 1 ? `${r.label}, round ${r.round}` : r.label;
     console.log(
-      `| ${r.label.padEnd(31)} | ${r.fixed.rps.toFixed(0).padStart(5)} req/s, p50 ${ms(r.fixed.p50)}, p99 ${ms(r.fixed.p99)} (polls ${ms(r.fixed.pollP99)}, reports ${ms(r.fixed.reportP99)}), errors ${errs(r.fixed)} | ` +
+      `| ${label.padEnd(31)} | ${r.fixed.rps.toFixed(0).padStart(5)} req/s, p50 ${ms(r.fixed.p50)}, p99 ${ms(r.fixed.p99)} (polls ${ms(r.fixed.pollP99)}, reports ${ms(r.fixed.reportP99)}), errors ${errs(r.fixed)} | ` +
         `${r.max.rps.toFixed(0).padStart(5)} req/s, p99 ${ms(r.max.p99)}, errors ${errs(r.max)} | ${vs.padStart(5)} | ${meets ? 'meets' : 'MISSES'} | ` +
-        `${Object.entries(r.fixed.cost ?? {})
-          .map(([k, v]) => `${k} ${v.toFixed(2)}`)
-          .join(', ')} |`,
+        `${cost(r.fixed)} | ${cost(r.max)} |`,
     );
   };
   console.log(
-    `\n| store, processes, poll check    | at a fixed ${RATE} req/s: served, p50, p99 (of polls, of reports), errors | flat out: req/s, p99, errors | flat out vs SQLite | target | CPU ms per request at the fixed rate |`,
+    `\n| store, processes, poll check    | at a fixed ${RATE} req/s: served, p50, p99 (of polls, of reports), errors | flat out: req/s, p99, errors | flat out vs SQLite | target | CPU ms per request at the fixed rate | CPU ms per request flat out |`,
   );
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   try {
-    if (process.env.BENCH_SQLITE !== '0') {
-      const sqlite = {
-        label: 'SQLite, 1 process',
-        ...(await measure(dir, clientsFile, [path.join(dir, 'vtn.db')])),
-      };
-      show(sqlite);
-      results.push(sqlite);
-    }
-    for (const consistency of CONSISTENCIES)
-      for (const n of INSTANCES) {
-        const name = `vtn_bench_${process.pid}_${n}`;
-        await admin(`CREATE DATABASE ${name}`);
-        const url = new URL(ADMIN);
-        url.pathname = `/${name}`;
-        try {
-          const label = `PostgreSQL, ${n} process${n > 1 ? 'es' : ''}, ${consistency}`;
-          const r = {
-            label,
-            ...(await measure(
-              dir,
-              clientsFile,
-              Array.from({ length: n }, () => url.toString()),
-              consistency,
-            )),
-          };
-          show(r);
-          results.push(r);
-        } finally {
-          await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        }
+    // Rounds interleave the setups (1, 2, 3 processes, then again), so a slow minute of the
+    // machine hits every setup alike instead of one; each ratio compares setups of one round.
+    for (let round = 1; round <= ROUNDS; round++) {
+      if (process.env.BENCH_SQLITE !== '0') {
+        const sqlite = {
+          label: 'SQLite, 1 process',
+          round,
+          ...(await measure(dir, clientsFile, [path.join(dir, 'vtn.db')])),
+        };
+        for (const f of ['vtn.db', 'vtn.db-wal', 'vtn.db-shm']) fs.rmSync(path.join(dir, f), { force: true });
+        results.push(sqlite);
+        show(sqlite);
       }
+      for (const consistency of CONSISTENCIES)
+        for (const n of INSTANCES) {
+          const name = `vtn_bench_${process.pid}_${n}`;
+          await admin(`CREATE DATABASE ${name}`);
+          const url = new URL(ADMIN);
+          url.pathname = `/${name}`;
+          try {
+            const label = `PostgreSQL, ${n} process${n > 1 ? 'es' : ''}, ${consistency}`;
+            const r = {
+              label,
+              round,
+              ...(await measure(
+                dir,
+                clientsFile,
+                Array.from({ length: n }, () => url.toString()),
+                consistency,
+              )),
+            };
+            results.push(r);
+            show(r);
+          } finally {
+            await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+          }
+        }
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  fanout.printFanout(results.map((r) => ({ label: r.label, fanout: r.fixed.fanout })));
+  if (ROUNDS > 1) summarize(results);
+  fanout.printFanout(
+    results.map((r) => ({
+      label: ROUNDS > 1 ? `${r.label}, round ${r.round}` : r.label,
+      fanout: r.fixed.fanout,
+    })),
+  );
   console.log(
     `\nload average at the end: ${os.loadavg()[0].toFixed(1)} (other work on the machine skews every figure)`,
   );
