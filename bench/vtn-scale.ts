@@ -15,6 +15,8 @@
  * BENCH_MQTT=1: every VTN also publishes to the local Mosquitto and counts the change events it
  * hears; a second table shows the fixed-rate run's fan-out (bench/fanout.ts).
  * BENCH_ROUNDS=5: every setup five times, interleaved, then a table of medians and of ratios within a round.
+ * BENCH_VTN_CPU=0.25: each VTN process held to a quarter core (bench/cpu-limit.ts), so instances
+ * are measured where they, not the 2 cores, are the limit.
  * BENCH_FAULT=1: the kill -9 fault scenario at this load instead (see fault() below).
  * Polls accept gzip (BENCH_GZIP=0: they don't), as VENs on fetch, requests or reqwest do.
  */
@@ -23,6 +25,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import pg from 'pg';
+import { limitCpu, type CpuLimit } from './cpu-limit';
 import * as fanout from './fanout';
 import { describeFault, runFault } from './vtn-fault';
 import { ADMIN, EVENTS, admin, runLoad, seedFleet, startFleet, writeClients, type Run } from './vtn-fleet';
@@ -41,6 +44,11 @@ const CONSISTENCIES = (process.env.BENCH_CONSISTENCY ?? 'strict,notify').split('
 const GZIP = process.env.BENCH_GZIP !== '0';
 /** BENCH_ROUNDS: measure every setup this many times, interleaved, and print the medians. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+/**
+ * BENCH_VTN_CPU=0.25: each VTN process gets at most this share of a core (a cgroup quota; see
+ * bench/cpu-limit.ts) — the VTNs, not the machine, are then the limit, as on hosts of their own.
+ */
+const VTN_CPU = process.env.BENCH_VTN_CPU ? Number(process.env.BENCH_VTN_CPU) : undefined;
 
 type Result = { label: string; round: number; fixed: Run; max: Run };
 
@@ -125,6 +133,7 @@ async function measure(
   consistency = 'strict',
 ): Promise<{ fixed: Run; max: Run }> {
   const children: ChildProcess[] = [];
+  const limits: CpuLimit[] = [];
   let fan: fanout.Fanout | undefined;
   try {
     const { proxy, origin } = await startFleet(
@@ -138,6 +147,10 @@ async function measure(
       PROXY,
       children,
     );
+    if (VTN_CPU !== undefined)
+      children
+        .slice(0, stores.length)
+        .forEach((c, i) => limits.push(limitCpu(c.pid!, VTN_CPU, `vtn-scale-${process.pid}-${i}`)));
     const { vens } = await seedFleet(origin, VENS);
     const plan = {
       origin,
@@ -189,6 +202,7 @@ async function measure(
     await fan?.close();
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
+    for (const l of limits) l.remove();
   }
 }
 
@@ -251,6 +265,7 @@ async function main(): Promise<void> {
     `load: ${VENS} VENs (own client, token, ven object each), ${REPORT_EVERY - 1} event polls (${EVENTS} events × 24 intervals) : 1 report POST, ` +
       `fixed ${RATE} req/s and flat out with ${CONNECTIONS} in flight, ${DURATION_S} s each; proxy per ${PROXY.length ? 'request' : 'connection'}; ` +
       `polls ${GZIP ? 'accept gzip' : 'without Accept-Encoding'}; ` +
+      `${VTN_CPU !== undefined ? `each VTN process held to ${VTN_CPU} of a core; ` : ''}` +
       `${os.cpus().length} CPUs, load average ${os.loadavg()[0].toFixed(1)} at start`,
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vtn-scale-'));
