@@ -1,12 +1,15 @@
-// ESLint flat config: typescript-eslint's recommended rules for TypeScript, eslint's for JavaScript,
-// and eslint-config-prettier last so formatting is Prettier's job alone.
+// ESLint flat config: typescript-eslint's recommended rules for TypeScript, eslint's for JavaScript
+// (also the <script> blocks of the node editors' .html, through eslint-plugin-html), and
+// eslint-config-prettier last so formatting is Prettier's job alone.
 import js from '@eslint/js';
+import html from 'eslint-plugin-html';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.node-red/', 'coverage/', 'nodes/**/*.html'] },
+  // Help files under locales/ hold no script to lint (their <script type="text/html"> is text).
+  { ignores: ['dist/', 'node_modules/', '.node-red/', 'coverage/', 'nodes/*/locales/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -25,6 +28,16 @@ export default tseslint.config(
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     languageOptions: { globals: { ...globals.mocha } },
+  },
+  {
+    // Node editors: browser scripts run by Node-RED's editor, one scope per page, no modules.
+    files: ['nodes/**/*.html'],
+    plugins: { html },
+    languageOptions: {
+      ecmaVersion: 2020,
+      sourceType: 'script',
+      globals: { ...globals.browser, RED: 'readonly', $: 'readonly', jQuery: 'readonly' },
+    },
   },
   {
     // The core must stay usable without Node-RED.

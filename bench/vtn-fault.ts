@@ -198,6 +198,9 @@ export async function runFault(o: FaultOptions): Promise<FaultResult> {
       clientsFile,
       [
         ...(o.vtnArgs ?? []),
+        // The receiver is on this machine.
+        '--callbacks',
+        'loopback',
         '--webhook-timeout',
         String(o.webhookTimeoutMs),
         '--webhook-poll',

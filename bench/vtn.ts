@@ -3,6 +3,9 @@
  * clients, autocannon) against the VTN, and the same load against a bare Node http server that
  * returns the same bytes, in one run. Prints req/s, p99 latency and the ratio.
  * Target (issue 3): VTN ≥ 40% of the bare server's req/s, p99 < 25 ms.
+ * Then the same over TLS: the VTN serving HTTPS against a bare Node `https` server with the same
+ * certificate and the same bytes (keep-alive connections, as polling VENs keep them; the handshakes
+ * are in the warm-up). Target: ≥ 90% of the bare https server's req/s, p99 < 25 ms.
  *
  * Both servers run in a child process (bench/vtn-target.ts) and autocannon runs here, so the load
  * generator never shares an event loop or a heap with the server it measures. On a 2-core machine
@@ -25,6 +28,10 @@ interface Target {
   token: string;
   bytes: number;
   events: number;
+  vtnTlsPollUrl: string;
+  bareTlsPollUrl: string;
+  tlsToken: string;
+  tlsBytes: number;
 }
 interface Run {
   rps: number;
@@ -68,6 +75,49 @@ async function startTarget(): Promise<{ target: Target; stop: () => void }> {
 const avg = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Rounds of the bare server and the VTN, alternating; prints each round and the ratio. */
+async function compare(
+  label: string,
+  bareUrl: string,
+  vtnUrl: string,
+  token: string,
+  targetPct: number,
+): Promise<void> {
+  // Warm both servers' JIT and sockets before anything is counted.
+  await load(bareUrl, token, 1);
+  await load(vtnUrl, token, 1);
+  const bareRuns: Run[] = [];
+  const vtnRuns: Run[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    // Alternate which server goes first so drift on a shared machine affects both alike.
+    const order = round % 2 === 1 ? (['bare', 'vtn'] as const) : (['vtn', 'bare'] as const);
+    for (const which of order) {
+      const run = await load(which === 'bare' ? bareUrl : vtnUrl, token);
+      (which === 'bare' ? bareRuns : vtnRuns).push(run);
+    }
+    const b = bareRuns[bareRuns.length - 1];
+    const v = vtnRuns[vtnRuns.length - 1];
+    console.log(
+      `${label} round ${round}: bare ${b.rps.toFixed(0)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms) · ` +
+        `VTN ${v.rps.toFixed(0)} req/s (p50 ${v.p50} ms, p99 ${v.p99} ms, errors ${v.errors}, non-2xx ${v.non2xx})`,
+    );
+  }
+  const bareRps = avg(bareRuns.map((r) => r.rps));
+  const vtnRps = avg(vtnRuns.map((r) => r.rps));
+  const bareP99 = median(bareRuns.map((r) => r.p99));
+  const vtnP99 = median(vtnRuns.map((r) => r.p99));
+  const vtnP99Worst = Math.max(...vtnRuns.map((r) => r.p99));
+  const failures = vtnRuns.reduce((n, r) => n + r.errors + r.non2xx, 0);
+  console.log(`bare ${label}: ${bareRps.toFixed(0)} req/s, p99 median ${bareP99} ms`);
+  console.log(
+    `VTN  ${label}: ${vtnRps.toFixed(0)} req/s, p99 median ${vtnP99} ms (worst round ${vtnP99Worst} ms)`,
+  );
+  console.log(
+    `ratio VTN/bare (${label.trim()}): ${((vtnRps / bareRps) * 100).toFixed(1)}% (target ≥ ${targetPct}%), ` +
+      `p99 ${vtnP99} ms (target < 25 ms), errors ${failures}`,
+  );
+}
+
 async function main(): Promise<void> {
   const { target, stop } = await startTarget();
   try {
@@ -75,40 +125,11 @@ async function main(): Promise<void> {
       `response: ${target.bytes} bytes, ${target.events} events per page; ${CONNECTIONS} connections, ` +
         `${ROUNDS} rounds of ${DURATION_S} s; servers in their own process, load generator in this one`,
     );
-    // Warm both servers' JIT and sockets before anything is counted.
-    await load(target.barePollUrl, target.token, 1);
-    await load(target.vtnPollUrl, target.token, 1);
-
-    const bareRuns: Run[] = [];
-    const vtnRuns: Run[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
-      // Alternate which server goes first so drift on a shared machine affects both alike.
-      const order = round % 2 === 1 ? (['bare', 'vtn'] as const) : (['vtn', 'bare'] as const);
-      for (const which of order) {
-        const run = await load(which === 'bare' ? target.barePollUrl : target.vtnPollUrl, target.token);
-        (which === 'bare' ? bareRuns : vtnRuns).push(run);
-      }
-      const b = bareRuns[bareRuns.length - 1];
-      const v = vtnRuns[vtnRuns.length - 1];
-      console.log(
-        `round ${round}: bare ${b.rps.toFixed(0)} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms) · ` +
-          `VTN ${v.rps.toFixed(0)} req/s (p50 ${v.p50} ms, p99 ${v.p99} ms, errors ${v.errors}, non-2xx ${v.non2xx})`,
-      );
-    }
-    const bareRps = avg(bareRuns.map((r) => r.rps));
-    const vtnRps = avg(vtnRuns.map((r) => r.rps));
-    const bareP99 = median(bareRuns.map((r) => r.p99));
-    const vtnP99 = median(vtnRuns.map((r) => r.p99));
-    const vtnP99Worst = Math.max(...vtnRuns.map((r) => r.p99));
-    const failures = vtnRuns.reduce((n, r) => n + r.errors + r.non2xx, 0);
-    console.log(`bare http : ${bareRps.toFixed(0)} req/s, p99 median ${bareP99} ms`);
+    await compare('http ', target.barePollUrl, target.vtnPollUrl, target.token, 40);
     console.log(
-      `VTN       : ${vtnRps.toFixed(0)} req/s, p99 median ${vtnP99} ms (worst round ${vtnP99Worst} ms)`,
+      `\nover TLS: ${target.tlsBytes} bytes per page, the VTN on HTTPS against a bare https server`,
     );
-    console.log(
-      `ratio VTN/bare: ${((vtnRps / bareRps) * 100).toFixed(1)}% (target ≥ 40%), ` +
-        `p99 ${vtnP99} ms (target < 25 ms), errors ${failures}`,
-    );
+    await compare('https', target.bareTlsPollUrl, target.vtnTlsPollUrl, target.tlsToken, 90);
   } finally {
     stop();
   }

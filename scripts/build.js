@@ -5,6 +5,8 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { writeLocales } = require('./locales');
+const { canBuild, sourceHash, stampFile } = require('./ensure-build');
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
@@ -24,8 +26,21 @@ function copyDir(from, to) {
   }
 }
 
+// Only where it can succeed: an installed copy (no src/, no TypeScript) keeps the dist/ it shipped with.
+if (!canBuild()) {
+  console.error(
+    'build: needs a checkout with src/ and its devDependencies (npm install); dist/ left as it is',
+  );
+  process.exit(1);
+}
+const hash = sourceHash();
 fs.rmSync(dist, { recursive: true, force: true });
-run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json']);
+// Source maps carry their TypeScript sources (src/ does not ship): stack traces map to real lines.
+run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--inlineSources']);
+
+// The VTN stores read their SQL migrations at run time from beside the compiled store.
+const migrations = path.join('src', 'openadr', 'vtn', 'store', 'migrations');
+copyDir(path.join(root, migrations), path.join(dist, migrations));
 
 const nodesDir = path.join(root, 'nodes');
 for (const entry of fs.readdirSync(nodesDir, { withFileTypes: true })) {
@@ -37,10 +52,13 @@ for (const entry of fs.readdirSync(nodesDir, { withFileTypes: true })) {
     if (file.isFile() && file.name.endsWith('.html')) {
       fs.copyFileSync(path.join(from, file.name), path.join(to, file.name));
     } else if (file.isDirectory() && file.name === 'locales') {
-      copyDir(path.join(from, 'locales'), path.join(to, 'locales'));
+      // Help files as they are; message catalogs completed with the shared modules' strings.
+      writeLocales(entry.name, path.join(to, 'locales'));
     }
   }
   // Node-RED looks for icons in an `icons` folder beside the node's .js file.
   copyDir(path.join(root, 'icons'), path.join(to, 'icons'));
 }
+// What ensure-build compares: the content of the sources this dist/ was built from.
+fs.writeFileSync(stampFile, `${hash}\n`);
 console.log('build: dist/ ready');

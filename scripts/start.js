@@ -55,7 +55,7 @@ const flowsFile = path.join(userDir, 'flows.json');
 const deployDemo = !keep || !fs.existsSync(flowsFile);
 if (deployDemo) {
   // Start empty, then deploy the demo through the Admin API so its connection credentials (the
-  // seed's public demo clients) are stored encrypted, as if typed into the editor.
+  // reference implementation's public demo clients) are stored encrypted, as if typed into the editor.
   fs.writeFileSync(flowsFile, '[]');
   fs.rmSync(path.join(userDir, 'flows_cred.json'), { force: true });
 }
@@ -76,7 +76,8 @@ async function deploy() {
 const child = spawn(
   process.execPath,
   [
-    path.join(root, 'node_modules', 'node-red', 'red.js'),
+    // The installed Node-RED (on a second test runtime, the one scripts/test-runtime.js maps it to).
+    path.join(path.dirname(require.resolve('node-red/package.json')), 'red.js'),
     '-u',
     userDir,
     '-p',
@@ -94,7 +95,9 @@ child.stdout.on('data', (chunk) => {
       () =>
         console.log(
           `\n  Demo running. Open the editor: http://127.0.0.1:${port}\n` +
-            `  VTN status page: http://127.0.0.1:${vtnPort}/   schedule picture: http://127.0.0.1:${port}/hpwh/schedule\n` +
+            `  VTN status page: https://127.0.0.1:${vtnPort}/ (development certificate; its CA:\n` +
+            `    ${path.join(userDir, 'openadr3-vtn', 'dev-tls', 'ca.pem')})\n` +
+            `  schedule picture: http://127.0.0.1:${port}/hpwh/schedule\n` +
             `  latest commands and telemetry: http://127.0.0.1:${port}/demo/state\n  Stop with Ctrl-C.\n`,
         ),
       (err) => {

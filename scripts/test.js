@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The test command: build when stale, then run the mocha layers (all by default, or the ones
-// named: unit, nodes, e2e, browser, or test files by path). The last line printed is
+// named: unit, nodes, e2e, browser, fuzz, or test files by path). The last line printed is
 // "N passed, N failed".
 'use strict';
 const fs = require('fs');
@@ -9,7 +9,7 @@ const { spawnSync } = require('child_process');
 const { ensureBuild } = require('./ensure-build');
 
 const root = path.resolve(__dirname, '..');
-const layers = ['unit', 'nodes', 'e2e', 'browser'];
+const layers = ['unit', 'nodes', 'e2e', 'browser', 'fuzz'];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const extra = process.argv.slice(2).filter((a) => a.startsWith('-'));
 const isFile = (a) => a.endsWith('.ts') && fs.existsSync(path.resolve(root, a));

@@ -18,6 +18,9 @@ import {
 import { processClock } from '../../src/time/clock';
 import { migrateConfig } from '../shared/config-version';
 import { toError } from '../shared/errors';
+import { addRoute, httpAdminOf, needsPermission } from '../shared/red';
+import type { Translate } from '../shared/i18n';
+import { readNumber } from '../shared/config';
 
 interface PortConfig extends NodeDef {
   transport?: 'serial' | 'simulated';
@@ -38,12 +41,11 @@ const UNSUPPORTED: readonly UnsupportedReaction[] = [
   'silent',
 ];
 
-function positive(value: unknown, fallback: number, field: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new Error(`${field} must be a positive number, got "${String(value)}"`);
-  return n;
+function positive(value: unknown, fallback: number, field: string, t: Translate): number {
+  return readNumber(value, fallback, {
+    rule: 'positive',
+    error: (text) => new Error(t('cta2045-port.errors.positive', { field, value: text })),
+  });
 }
 
 export = function (RED: NodeAPI) {
@@ -72,10 +74,10 @@ export = function (RED: NodeAPI) {
     };
 
     try {
-      const config = migrateConfig(raw, []);
-      const reconnectMs = positive(config.reconnectSeconds, 5, 'reconnectSeconds') * 1000;
+      const config = migrateConfig(raw, [], RED._);
+      const reconnectMs = positive(config.reconnectSeconds, 5, 'reconnectSeconds', RED._) * 1000;
       if (config.transport === 'simulated') {
-        const factor = positive(config.timeScale, 1, 'timeScale');
+        const factor = positive(config.timeScale, 1, 'timeScale', RED._);
         // A scaled process clock (soak tests) wins: the scheduler reads the same clock, so the
         // heater and the schedule must share it rather than run a timeline of their own.
         const shared = processClock();
@@ -96,19 +98,21 @@ export = function (RED: NodeAPI) {
         });
       } else {
         const path = String(config.serialPath ?? '').trim();
-        if (!path) throw new Error('serialPath is empty: choose the RS-485 adapter (e.g. /dev/ttyUSB0)');
-        const baudRate = positive(config.baudRate, 19200, 'baudRate');
+        if (!path) throw new Error(RED._('cta2045-port.errors.noSerialPath'));
+        const baudRate = positive(config.baudRate, 19200, 'baudRate', RED._);
         node.connection = new Cta2045Connection({
           createTransport: () => new SerialTransport({ path, baudRate }),
           reconnectMs,
           echoSuppression: config.echoSuppression === true,
         });
       }
-      node.connection.on('down', (reason: string) => node.warn(`CTA-2045 link down: ${reason}`));
+      node.connection.on('down', (reason: string) =>
+        node.warn(RED._('cta2045-port.warnings.linkDown', { reason })),
+      );
       node.connection.start();
     } catch (err) {
       node.configError = toError(err).message;
-      node.error(`cta2045-port: ${node.configError}`);
+      node.error(RED._('cta2045-port.errors.config', { error: node.configError }));
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -131,23 +135,17 @@ export = function (RED: NodeAPI) {
 
   RED.nodes.registerType('cta2045-port', Cta2045Port as never);
 
-  // Serial ports for the editor's picker. Node-RED serves httpAdmin with Express 4.
-  const httpAdmin = RED.httpAdmin as unknown as {
-    get(path: string, ...handlers: Array<(req: unknown, res: JsonResponse, next: () => void) => void>): void;
-  };
-  const needsPermission = (
-    RED.auth as unknown as {
-      needsPermission(p: string): (req: unknown, res: JsonResponse, next: () => void) => void;
-    }
-  ).needsPermission;
-  httpAdmin.get('/cta2045/serialports', needsPermission('cta2045-port.read'), (_req, res) => {
-    listSerialPorts().then(
-      (result) => res.json(result),
-      (err) => res.json({ ports: [], error: toError(err).message }),
-    );
-  });
+  // Serial ports for the editor's picker.
+  addRoute(
+    httpAdminOf(RED),
+    'get',
+    '/cta2045/serialports',
+    needsPermission(RED, 'cta2045-port.read'),
+    (_req, res) => {
+      listSerialPorts().then(
+        (result) => res.json(result),
+        (err) => res.json({ ports: [], error: toError(err).message }),
+      );
+    },
+  );
 };
-
-interface JsonResponse {
-  json(body: unknown): void;
-}

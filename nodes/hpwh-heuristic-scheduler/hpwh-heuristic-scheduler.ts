@@ -1,7 +1,10 @@
-/** hpwh-heuristic-scheduler: the seed's greedy water-heater schedule (see nodes/shared/scheduler-node.ts). */
+/**
+ * hpwh-heuristic-scheduler: the greedy water-heater schedule of the Annex 96 hot-water reference
+ * implementation (see nodes/shared/scheduler-node.ts).
+ */
 import type { NodeAPI } from 'node-red';
-import { registerSchedulerNode } from '../shared/scheduler-node';
+import { schedulerNode } from '../shared/scheduler-node';
 
 export = function (RED: NodeAPI): void {
-  registerSchedulerNode(RED, 'hpwh-heuristic-scheduler', 'heuristic');
+  RED.nodes.registerType('hpwh-heuristic-scheduler', schedulerNode(RED, 'heuristic'));
 };

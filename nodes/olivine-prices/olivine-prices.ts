@@ -6,7 +6,7 @@
  */
 import fs from 'fs';
 import path from 'path';
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { packageRoot } from '../../src/package-info';
 import {
   OLIVINE_ETOU_DYN_URL,
@@ -17,16 +17,18 @@ import {
 } from '../../src/pricing/olivine';
 import { fetchPriceText, PriceFetchError } from '../../src/pricing/price-fetch';
 import {
-  describePriceWindow,
   msUntilMinutePastHour,
+  priceWindowParts,
   shiftPricesTo,
   startOfHour,
 } from '../../src/pricing/price-summary';
-import { processClock, TimerHandle } from '../../src/time/clock';
+import { processClock, type Clock, TimerHandle } from '../../src/time/clock';
 import { migrateConfig } from '../shared/config-version';
 import { toError } from '../shared/errors';
 import { guardTask, handleInput } from '../shared/input';
-import { statusFor } from '../shared/status';
+import { asMessage } from '../shared/red';
+import type { Translate } from '../shared/i18n';
+import { statusFor, type StatusReporter } from '../shared/status';
 
 interface OlivinePricesDef extends NodeDef {
   configVersion?: number;
@@ -37,6 +39,8 @@ interface OlivinePricesDef extends NodeDef {
   timeout?: number | string;
   retries?: number | string;
   backoff?: number | string;
+  /** Largest response accepted, in kB (absent in flows saved before it: 2048). */
+  maxKB?: number | string;
   programID?: string;
   eventName?: string;
   priceMin?: number | string;
@@ -53,6 +57,7 @@ interface Settings {
   timeoutMs: number;
   retries: number;
   backoffMs: number;
+  maxBytes: number;
   programID: string;
   eventName: string;
   priceRange: PriceRange;
@@ -87,28 +92,28 @@ const statusTextOf = (err: Error): string => (err instanceof PriceNodeError ? er
 /** Delay before the first fetch after deploy, so the rest of the flow has started. */
 const START_DELAY_MS = 200;
 
-function number(value: unknown, fallback: number, name: string, check: (n: number) => boolean): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || !check(n)) throw new Error(`${name} ${JSON.stringify(value)} is not valid`);
-  return n;
-}
-
-function readSettings(config: OlivinePricesDef): Settings {
+function readSettings(config: OlivinePricesDef, t: Translate): Settings {
+  const number = (value: unknown, fallback: number, name: string, check: (n: number) => boolean): number => {
+    if (value === undefined || value === '') return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || !check(n))
+      throw new Error(t('olivine-prices.errors.setting', { name, value: JSON.stringify(value) }));
+    return n;
+  };
   const url = (config.url ?? '').trim() || OLIVINE_ETOU_DYN_URL;
   if (!/^https?:\/\//i.test(url))
-    throw new Error(`url ${JSON.stringify(url)} must start with http:// or https://`);
+    throw new Error(t('olivine-prices.errors.urlScheme', { url: JSON.stringify(url) }));
   try {
     new URL(url);
   } catch {
-    throw new Error(`url ${JSON.stringify(url)} is not a valid URL`);
+    throw new Error(t('olivine-prices.errors.urlInvalid', { url: JSON.stringify(url) }));
   }
   const priceRange = {
     min: number(config.priceMin, -1, 'priceMin', () => true),
     max: number(config.priceMax, 2, 'priceMax', () => true),
   };
   if (priceRange.min > priceRange.max)
-    throw new Error(`priceMin ${priceRange.min} is above priceMax ${priceRange.max}`);
+    throw new Error(t('olivine-prices.errors.range', { min: priceRange.min, max: priceRange.max }));
   return {
     url,
     hourly: config.hourly !== false,
@@ -117,12 +122,151 @@ function readSettings(config: OlivinePricesDef): Settings {
     timeoutMs: number(config.timeout, 15, 'timeout', (n) => n > 0 && n <= 300) * 1000,
     retries: number(config.retries, 2, 'retries', (n) => Number.isInteger(n) && n >= 0 && n <= 10),
     backoffMs: number(config.backoff, 5, 'backoff', (n) => n >= 0 && n <= 600) * 1000,
+    maxBytes: number(config.maxKB, 2048, 'maxKB', (n) => n >= 1 && n <= 102_400) * 1024,
     programID: (config.programID ?? '').trim(),
     eventName: (config.eventName ?? '').trim(),
     priceRange,
     fallbackFile: (config.fallbackFile ?? '').trim(),
     fallbackShift: config.fallbackShift !== false,
   };
+}
+
+/**
+ * One node's price fetches: one at a time (a trigger during a fetch shares its result), the
+ * sample file when the feed fails and one is set, and the node's status for each outcome.
+ */
+class PriceCycle {
+  private inFlight: Promise<PriceOutput> | undefined;
+
+  constructor(
+    private readonly RED: NodeAPI,
+    private readonly node: Node,
+    private readonly status: StatusReporter,
+    private readonly settings: Settings,
+    private readonly clock: Clock,
+    private readonly closing: AbortSignal,
+  ) {}
+
+  /** One fetch at a time: a trigger during a fetch shares its result. */
+  refresh(): Promise<PriceOutput> {
+    this.inFlight ??= this.fetchCycle().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  /** `24 h from 02-19 05:00Z, 0.109–0.127 USD/kWh`, or without the start. */
+  private describe(prices: OlivinePrices, withStart: boolean): string {
+    return this.RED._(withStart ? 'olivine-prices.status.window' : 'olivine-prices.status.windowNoStart', {
+      ...priceWindowParts(prices),
+    });
+  }
+
+  private toOutput(
+    prices: OlivinePrices,
+    source: PriceOutput['priceSource'],
+    fetchError?: string,
+  ): PriceOutput {
+    const { settings } = this;
+    const payload =
+      prices.openadr ??
+      pricesToOpenAdrEvent(prices, {
+        programID: settings.programID || undefined,
+        eventName: settings.eventName || undefined,
+      });
+    const out: PriceOutput = {
+      payload,
+      prices: prices.intervals,
+      metadata: prices.metadata,
+      eventID: prices.eventID,
+      priceSource: source,
+      warnings: prices.warnings,
+    };
+    if (fetchError !== undefined) out.fetchError = fetchError;
+    return out;
+  }
+
+  private fallbackPath(): string | undefined {
+    const file = this.settings.fallbackFile;
+    if (!file) return undefined;
+    if (path.isAbsolute(file)) return file;
+    const candidates = [path.join(packageRoot(), file)];
+    const userDir = (this.RED.settings as { userDir?: string }).userDir;
+    if (userDir) candidates.push(path.join(userDir, file));
+    return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
+  }
+
+  private useFallback(reason: Error): PriceOutput {
+    const { RED, settings } = this;
+    const file = this.fallbackPath()!;
+    let sample: OlivinePrices;
+    try {
+      sample = parseOlivinePrices(fs.readFileSync(file), { priceRange: settings.priceRange });
+    } catch (err) {
+      throw new PriceNodeError(
+        RED._('olivine-prices.errors.sampleUnusable', {
+          reason: reason.message,
+          file,
+          error: toError(err).message,
+        }),
+        RED._('olivine-prices.status.sampleUnusable'),
+        { cause: err },
+      );
+    }
+    if (settings.fallbackShift) sample = shiftPricesTo(sample, startOfHour(this.clock.now()));
+    this.node.warn(RED._('olivine-prices.warnings.usingSample', { reason: reason.message, file }));
+    this.status.waiting(RED._('olivine-prices.status.usingSample', { window: this.describe(sample, false) }));
+    return this.toOutput(sample, 'sample', reason.message);
+  }
+
+  private async fetchCycle(): Promise<PriceOutput> {
+    const { RED, settings, status } = this;
+    status.waiting(RED._('olivine-prices.status.fetching'));
+    let prices: OlivinePrices;
+    try {
+      const got = await fetchPriceText(settings.url, {
+        timeoutMs: settings.timeoutMs,
+        retries: settings.retries,
+        backoffMs: settings.backoffMs,
+        maxBytes: settings.maxBytes,
+        signal: this.closing,
+        onRetry: (n, delay, err) =>
+          status.waiting(
+            RED._('olivine-prices.status.retry', {
+              attempt: n,
+              retries: settings.retries,
+              seconds: Math.round(delay / 100) / 10,
+              error: err.message,
+            }),
+          ),
+      });
+      prices = parseOlivinePrices(got.text, { priceRange: settings.priceRange });
+    } catch (thrown) {
+      const cause = toError(thrown);
+      if (this.closing.aborted) throw cause;
+      const err = this.failure(thrown, cause);
+      if (settings.fallbackFile) return this.useFallback(err);
+      throw err;
+    }
+    for (const warning of prices.warnings) this.node.warn(RED._('olivine-prices.warnings.feed', { warning }));
+    status.ok(this.describe(prices, true));
+    return this.toOutput(prices, 'api');
+  }
+
+  /** Fetch failures are PriceFetchErrors; anything else is the parser rejecting the body. */
+  private failure(thrown: unknown, cause: Error): PriceNodeError {
+    const { RED } = this;
+    const details = { url: this.settings.url, error: cause.message };
+    return thrown instanceof PriceFetchError
+      ? new PriceNodeError(
+          RED._('olivine-prices.errors.fetchFailed', details),
+          RED._('olivine-prices.status.fetchFailed', details),
+          { cause },
+        )
+      : new PriceNodeError(
+          RED._('olivine-prices.errors.invalidPrices', details),
+          RED._('olivine-prices.status.invalidPrices', details),
+          { cause },
+        );
+  }
 }
 
 export = function (RED: NodeAPI): void {
@@ -132,13 +276,13 @@ export = function (RED: NodeAPI): void {
     const status = statusFor(node);
     let settings: Settings;
     try {
-      settings = readSettings(migrateConfig(rawConfig, []));
+      settings = readSettings(migrateConfig(rawConfig, [], RED._), RED._);
     } catch (err) {
-      const message = toError(err).message;
-      status.error(`bad config: ${message}`);
-      node.error(`olivine-prices: bad config: ${message}`);
-      handleInput(node, () => {
-        throw new Error(`olivine-prices: bad config: ${message}`);
+      const error = toError(err).message;
+      status.error(RED._('olivine-prices.status.badConfig', { error }));
+      node.error(RED._('olivine-prices.errors.badConfig', { error }));
+      handleInput(node, RED._, () => {
+        throw new Error(RED._('olivine-prices.errors.badConfig', { error }));
       });
       return;
     }
@@ -147,105 +291,7 @@ export = function (RED: NodeAPI): void {
     // The process clock: real time, or scaled for a soak test (src/time/clock.ts processClock).
     const clock = processClock();
     let timer: TimerHandle | undefined;
-    let inFlight: Promise<PriceOutput> | undefined;
-
-    const toOutput = (
-      prices: OlivinePrices,
-      source: PriceOutput['priceSource'],
-      fetchError?: string,
-    ): PriceOutput => {
-      const payload =
-        prices.openadr ??
-        pricesToOpenAdrEvent(prices, {
-          programID: settings.programID || undefined,
-          eventName: settings.eventName || undefined,
-        });
-      const out: PriceOutput = {
-        payload,
-        prices: prices.intervals,
-        metadata: prices.metadata,
-        eventID: prices.eventID,
-        priceSource: source,
-        warnings: prices.warnings,
-      };
-      if (fetchError !== undefined) out.fetchError = fetchError;
-      return out;
-    };
-
-    const fallbackPath = (): string | undefined => {
-      const file = settings.fallbackFile;
-      if (!file) return undefined;
-      if (path.isAbsolute(file)) return file;
-      const candidates = [path.join(packageRoot(), file)];
-      const userDir = (RED.settings as { userDir?: string }).userDir;
-      if (userDir) candidates.push(path.join(userDir, file));
-      return candidates.find((c) => fs.existsSync(c)) ?? candidates[0];
-    };
-
-    const useFallback = (reason: Error): PriceOutput => {
-      const file = fallbackPath()!;
-      let sample: OlivinePrices;
-      try {
-        sample = parseOlivinePrices(fs.readFileSync(file), { priceRange: settings.priceRange });
-      } catch (err) {
-        throw new PriceNodeError(
-          `${reason.message}; and the sample ${file} is unusable: ${toError(err).message}`,
-          'fetch failed and the sample is unusable',
-          { cause: err },
-        );
-      }
-      if (settings.fallbackShift) sample = shiftPricesTo(sample, startOfHour(clock.now()));
-      node.warn(`olivine-prices: ${reason.message}; using sample prices from ${file}`);
-      status.waiting(`using sample prices: ${describePriceWindow(sample, { withStart: false })}`);
-      return toOutput(sample, 'sample', reason.message);
-    };
-
-    const fetchCycle = async (): Promise<PriceOutput> => {
-      status.waiting('fetching prices…');
-      let prices: OlivinePrices;
-      try {
-        const got = await fetchPriceText(settings.url, {
-          timeoutMs: settings.timeoutMs,
-          retries: settings.retries,
-          backoffMs: settings.backoffMs,
-          signal: closing.signal,
-          onRetry: (n, delay, err) =>
-            status.waiting(
-              `retry ${n}/${settings.retries} in ${Math.round(delay / 100) / 10} s: ${err.message}`,
-            ),
-        });
-        prices = parseOlivinePrices(got.text, { priceRange: settings.priceRange });
-      } catch (thrown) {
-        const cause = toError(thrown);
-        if (closing.signal.aborted) throw cause;
-        // Fetch failures are PriceFetchErrors; anything else is the parser rejecting the body.
-        const invalid = !(thrown instanceof PriceFetchError);
-        const err = invalid
-          ? new PriceNodeError(
-              `invalid prices from ${settings.url}: ${cause.message}`,
-              `invalid prices: ${cause.message}`,
-              { cause },
-            )
-          : new PriceNodeError(
-              `fetch from ${settings.url} failed: ${cause.message}`,
-              `fetch failed: ${cause.message}`,
-              {
-                cause,
-              },
-            );
-        if (settings.fallbackFile) return useFallback(err);
-        throw err;
-      }
-      for (const warning of prices.warnings) node.warn(`olivine-prices: ${warning}`);
-      status.ok(describePriceWindow(prices));
-      return toOutput(prices, 'api');
-    };
-
-    /** One fetch at a time: a trigger during a fetch shares its result. */
-    const refresh = (): Promise<PriceOutput> => {
-      inFlight ??= fetchCycle().finally(() => (inFlight = undefined));
-      return inFlight;
-    };
+    const prices = new PriceCycle(RED, node, status, settings, clock, closing.signal);
 
     const scheduleNext = (delayMs: number): void => {
       if (closing.signal.aborted) return;
@@ -255,7 +301,7 @@ export = function (RED: NodeAPI): void {
           async () => {
             if (settings.hourly) scheduleNext(msUntilMinutePastHour(clock.now(), settings.minute));
             // A copy each: an input and a timer may share one fetch, and downstream nodes may mutate.
-            node.send(RED.util.cloneMessage((await refresh()) as unknown as NodeMessageInFlow));
+            node.send(RED.util.cloneMessage(asMessage(await prices.refresh())));
           },
           (err) => {
             // A closing node has nothing left to report.
@@ -270,9 +316,10 @@ export = function (RED: NodeAPI): void {
 
     handleInput(
       node,
+      RED._,
       async (msg, send) => {
-        const output = await refresh();
-        send(Object.assign(msg, RED.util.cloneMessage(output as unknown as NodeMessageInFlow)));
+        const output = await prices.refresh();
+        send(Object.assign(msg, RED.util.cloneMessage(asMessage(output))));
       },
       { errorStatus: statusTextOf },
     );
@@ -281,7 +328,9 @@ export = function (RED: NodeAPI): void {
     else if (settings.hourly) scheduleNext(msUntilMinutePastHour(clock.now(), settings.minute));
     if (!settings.fetchOnStart) {
       status.waiting(
-        settings.hourly ? `next fetch at :${String(settings.minute).padStart(2, '0')}` : 'waiting for input',
+        settings.hourly
+          ? RED._('olivine-prices.status.nextFetch', { minute: String(settings.minute).padStart(2, '0') })
+          : RED._('olivine-prices.status.waitingForInput'),
       );
     }
 

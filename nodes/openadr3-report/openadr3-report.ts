@@ -15,8 +15,19 @@ import {
 import { processClock } from '../../src/time/clock';
 import { migrateConfig } from '../shared/config-version';
 import { handleInput } from '../shared/input';
+import { packLimits } from '../shared/limits';
+import { checkDepth } from '../../src/limits';
+import { registerType } from '../shared/red';
 import { statusFor } from '../shared/status';
-import { clientOrWait, followHealth, rememberOk, showSetupProblem, vtnConfig } from '../shared/vtn';
+import {
+  clientOrWait,
+  followHealth,
+  rememberOk,
+  requestProblemText,
+  showSetupProblem,
+  tlsAwareStatus,
+  vtnConfig,
+} from '../shared/vtn';
 
 interface ReportDef extends NodeDef {
   vtn: string;
@@ -46,37 +57,48 @@ export = function (RED: NodeAPI): void {
   function ReportNode(this: Node, def: ReportDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const status = rememberOk(statusFor(node));
-    const config = migrateConfig(def, []);
+    const status = rememberOk(tlsAwareStatus(RED, def.vtn, statusFor(node)));
+    const config = migrateConfig(def, [], RED._);
     const maxIntervals = Number(config.maxIntervals) > 0 ? Number(config.maxIntervals) : 96;
     const openReports = new Map<string, OpenReportState>();
     let currentEvent: EventRef | undefined;
     let stopHealth: (() => void) | undefined;
+    const { maxPayloadDepth } = packLimits(RED);
     try {
-      stopHealth = followHealth(vtnConfig(RED, config.vtn).getClient(), status, status.restore);
+      stopHealth = followHealth(vtnConfig(RED, config.vtn).getClient(), status, RED._, status.restore);
     } catch (err) {
       showSetupProblem(status, err);
     }
 
     handleInput(
       node,
+      RED._,
       async (msg, send) => {
         const client = clientOrWait(RED, config.vtn, status);
         if (!client) return; // an imported flow before its credentials are entered
         const m = msg as typeof msg & { event?: unknown; eventID?: unknown; programID?: unknown };
+        // Checked before anything is read: telemetry and events go to the VTN as JSON.
+        checkDepth(m.payload, maxPayloadDepth, 'msg.payload');
+        checkDepth(m.event, maxPayloadDepth, 'msg.event');
         // Events (e.g. from openadr3-ven output 1): remember which one to answer, send nothing.
         if (Array.isArray(m.payload) && m.payload.every(isEventLike)) {
           currentEvent = pickEvent(m.payload as OpenAdrEvent[], processClock().now());
           status.ok(
             currentEvent
-              ? `answering event ${currentEvent.eventName ?? currentEvent.id}`
-              : 'no event to answer',
+              ? RED._('openadr3-report.status.answering', {
+                  event: String(currentEvent.eventName ?? currentEvent.id),
+                })
+              : RED._('openadr3-report.status.noEvent'),
           );
           return;
         }
         if (isEventLike(m.payload)) {
           currentEvent = m.payload;
-          status.ok(`answering event ${currentEvent.eventName ?? currentEvent.id}`);
+          status.ok(
+            RED._('openadr3-report.status.answering', {
+              event: String(currentEvent.eventName ?? currentEvent.id),
+            }),
+          );
           return;
         }
         const sample = readTelemetry(m.payload);
@@ -92,12 +114,15 @@ export = function (RED: NodeAPI): void {
           event = fetched;
         }
         if (!event) {
-          throw new Error(
-            'no event to answer: set msg.event, send the events (openadr3-ven output 1) first, or configure an event id',
-          );
+          throw new Error(RED._('openadr3-report.errors.noEvent'));
         }
-        if (!config.clientName?.trim())
-          throw new Error('client name is required (the VEN name reported as clientName)');
+        node.debug(
+          RED._('openadr3-report.debug.answering', {
+            event: String(event.id),
+            program: String(event.programID),
+          }),
+        );
+        if (!config.clientName?.trim()) throw new Error(RED._('openadr3-report.errors.clientName'));
         const key = String(event.id);
         const state = openReports.get(key) ?? { intervals: [] };
         // Most recently used last; only the last few events keep an open report. Why: a daily price
@@ -112,13 +137,26 @@ export = function (RED: NodeAPI): void {
           reportName: config.reportName?.trim() || undefined,
           maxIntervals,
         });
+        node.debug(
+          RED._('openadr3-report.debug.reported', {
+            report: String(stored.id ?? stored.reportName ?? ''),
+            action: created ? 'created' : 'updated',
+            event: key,
+            count: state.intervals.length,
+            time: sample.time,
+          }),
+        );
         status.ok(
-          `${created ? 'created' : 'updated'} report · ${state.intervals.length} intervals · ${sample.time.slice(11, 16)}`,
+          RED._(created ? 'openadr3-report.status.created' : 'openadr3-report.status.updated', {
+            count: state.intervals.length,
+            time: sample.time.slice(11, 16),
+          }),
         );
         send({ ...msg, payload: stored, created, event });
         // One sample at a time: two arriving together would both find no open report and create two.
       },
-      { serial: true },
+      // A refused TLS connection in the user's language (the log keeps the full message).
+      { serial: true, errorStatus: (err) => requestProblemText(err, RED._) },
     );
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -126,5 +164,5 @@ export = function (RED: NodeAPI): void {
       done();
     });
   }
-  RED.nodes.registerType('openadr3-report', ReportNode as unknown as (this: Node, def: NodeDef) => void);
+  registerType(RED, 'openadr3-report', ReportNode);
 };

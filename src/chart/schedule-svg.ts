@@ -1,9 +1,10 @@
 /**
- * A picture of a water-heater schedule, like the seed's plots: per interval the price, the heat
+ * A picture of a water-heater schedule, like the reference implementation's plots: per interval the price, the heat
  * pump's output, the tank energy between its limits, and the CTA-2045 signal (colour-coded), with
  * total cost and savings. Plain SVG text so it works in an HTTP response, a dashboard template or
  * a file, with no chart library.
  */
+import { parseIsoDateTimeTolerant } from '../time/datetime';
 
 export interface ChartInterval {
   start: string;
@@ -77,7 +78,10 @@ function validate(schedule: ChartSchedule): ChartInterval[] {
   if (schedule.intervals.length === 0) throw new Error('schedule.intervals is empty: nothing to draw');
   return schedule.intervals.map((iv, i) => {
     const where = `schedule.intervals[${i}]`;
-    if (Number.isNaN(Date.parse(iv?.start)) || Number.isNaN(Date.parse(iv?.end))) {
+    if (
+      parseIsoDateTimeTolerant(iv?.start) === undefined ||
+      parseIsoDateTimeTolerant(iv?.end) === undefined
+    ) {
       throw new Error(`${where}.start/end must be ISO 8601 date-times`);
     }
     finiteOrThrow(iv.price, `${where}.price`);
@@ -131,125 +135,155 @@ function axis(panel: Panel, label: string, unit: string, x0: number, x1: number)
   return parts.join('');
 }
 
-/** Render the schedule as a standalone SVG document (a string). Throws on malformed input. */
-export function renderScheduleSvg(schedule: ChartSchedule, options: ChartOptions = {}): string {
-  const intervals = validate(schedule);
-  const n = intervals.length;
+/** Where everything goes: the x scale and the three panels stacked above the signal row. */
+interface Layout {
+  width: number;
+  height: number;
+  x0: number;
+  x1: number;
+  step: number;
+  xOf: (i: number) => number;
+  price: Panel;
+  output: Panel;
+  tank: Panel;
+  signalTop: number;
+  axisTop: number;
+}
+
+function layout(intervals: ChartInterval[], schedule: ChartSchedule, options: ChartOptions): Layout {
   const width = options.width ?? 960;
   const x0 = LEFT;
   const x1 = width - RIGHT;
-  const step = (x1 - x0) / n;
-  const xOf = (i: number) => x0 + i * step;
-
+  const step = (x1 - x0) / intervals.length;
   const prices = intervals.map((iv) => iv.price);
   // Prices vary by cents: scale the panel to their range (with a margin) so the shape shows.
   const lo = Math.min(...prices);
   const hi = Math.max(...prices);
   const margin = (hi - lo) * 0.15 || Math.abs(hi) * 0.1 || 0.01;
-  const pricePanel: Panel = { top: TOP, height: PANEL_HEIGHT, min: lo - margin, max: hi + margin };
+  const price: Panel = { top: TOP, height: PANEL_HEIGHT, min: lo - margin, max: hi + margin };
   const outputs = intervals.map((iv) => iv.control);
-  const outputPanel: Panel = {
-    top: pricePanel.top + PANEL_HEIGHT + GAP,
+  const output: Panel = {
+    top: price.top + PANEL_HEIGHT + GAP,
     height: PANEL_HEIGHT,
     min: 0,
     max: Math.max(options.maxInput ?? 0, ...outputs, 0.001),
   };
   const socs = intervals.map((iv) => iv.soc);
-  const tankPanel: Panel = {
-    top: outputPanel.top + PANEL_HEIGHT + GAP,
+  const tank: Panel = {
+    top: output.top + PANEL_HEIGHT + GAP,
     height: PANEL_HEIGHT,
     min: Math.min(0, options.minStorage ?? 0, ...socs, schedule.initialSoc ?? 0),
     max: Math.max(options.maxStorage ?? 0, ...socs, schedule.initialSoc ?? 0, 0.001),
   };
-  const signalTop = tankPanel.top + PANEL_HEIGHT + GAP;
+  const signalTop = tank.top + PANEL_HEIGHT + GAP;
   const axisTop = signalTop + SIGNAL_HEIGHT + 16;
-  const height = axisTop + 56;
+  const xOf = (i: number) => x0 + i * step;
+  return { width, height: axisTop + 56, x0, x1, step, xOf, price, output, tank, signalTop, axisTop };
+}
 
-  const body: string[] = [];
-  // Price: a step line.
-  body.push(axis(pricePanel, 'Price', '$/kWh', x0, x1));
-  const pricePath = intervals
+/** A dashed horizontal limit line across a panel. */
+function limitLine(l: Layout, panel: Panel, value: number, className: string, colour: string): string {
+  const y = yOf(panel, value).toFixed(1);
+  return `<line class="${className}" x1="${l.x0}" y1="${y}" x2="${l.x1}" y2="${y}" stroke="${colour}" stroke-dasharray="4 3"/>`;
+}
+
+/** Price: a step line. */
+function pricePart(l: Layout, intervals: ChartInterval[]): string[] {
+  const path = intervals
     .map(
       (iv, i) =>
-        `${i === 0 ? 'M' : 'L'}${xOf(i).toFixed(1)},${yOf(pricePanel, iv.price).toFixed(1)}H${xOf(i + 1).toFixed(1)}`,
+        `${i === 0 ? 'M' : 'L'}${l.xOf(i).toFixed(1)},${yOf(l.price, iv.price).toFixed(1)}H${l.xOf(i + 1).toFixed(1)}`,
     )
     .join('');
-  body.push(`<path id="price-line" d="${pricePath}" fill="none" stroke="#1565c0" stroke-width="2"/>`);
+  return [
+    axis(l.price, 'Price', '$/kWh', l.x0, l.x1),
+    `<path id="price-line" d="${path}" fill="none" stroke="#1565c0" stroke-width="2"/>`,
+  ];
+}
 
-  // Heat pump output: bars.
-  body.push(axis(outputPanel, 'Heat pump output', 'kWh', x0, x1));
+/** Heat pump output: bars, and its limit dashed. */
+function outputPart(l: Layout, intervals: ChartInterval[], maxInput: number | undefined): string[] {
+  const out = [axis(l.output, 'Heat pump output', 'kWh', l.x0, l.x1)];
   intervals.forEach((iv, i) => {
-    const y = yOf(outputPanel, iv.control);
-    const h = outputPanel.top + outputPanel.height - y;
-    body.push(
-      `<rect class="output-bar" x="${(xOf(i) + 1).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(step - 2, 0.5).toFixed(1)}" height="${h.toFixed(1)}" fill="#ef6c00"><title>${escapeXml(iv.start)}: ${fmt(iv.control, 3)} kWh</title></rect>`,
+    const y = yOf(l.output, iv.control);
+    const h = l.output.top + l.output.height - y;
+    out.push(
+      `<rect class="output-bar" x="${(l.xOf(i) + 1).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(l.step - 2, 0.5).toFixed(1)}" height="${h.toFixed(1)}" fill="#ef6c00"><title>${escapeXml(iv.start)}: ${fmt(iv.control, 3)} kWh</title></rect>`,
     );
   });
-  if (options.maxInput !== undefined) {
-    const y = yOf(outputPanel, options.maxInput).toFixed(1);
-    body.push(
-      `<line class="limit" x1="${x0}" y1="${y}" x2="${x1}" y2="${y}" stroke="#ef6c00" stroke-dasharray="4 3"/>`,
-    );
-  }
+  if (maxInput !== undefined) out.push(limitLine(l, l.output, maxInput, 'limit', '#ef6c00'));
+  return out;
+}
 
-  // Tank energy: a line through the end-of-interval values, with the limits dashed.
-  body.push(axis(tankPanel, 'Tank energy', 'kWh', x0, x1));
-  // Tank energy at each boundary: the schedule's starting level (when given), then each interval's end.
+/** Tank energy: a line through the boundary values, with the limits dashed. */
+function tankPart(
+  l: Layout,
+  intervals: ChartInterval[],
+  initialSoc: number | undefined,
+  options: ChartOptions,
+): string[] {
+  // The schedule's starting level (when given), then each interval's end.
   const start =
-    typeof schedule.initialSoc === 'number' && Number.isFinite(schedule.initialSoc)
-      ? `M${xOf(0).toFixed(1)},${yOf(tankPanel, schedule.initialSoc).toFixed(1)}`
+    typeof initialSoc === 'number' && Number.isFinite(initialSoc)
+      ? `M${l.xOf(0).toFixed(1)},${yOf(l.tank, initialSoc).toFixed(1)}`
       : '';
-  const tankPath =
+  const path =
     start +
     intervals
       .map(
         (iv, i) =>
-          `${i === 0 && !start ? 'M' : 'L'}${xOf(i + 1).toFixed(1)},${yOf(tankPanel, iv.soc).toFixed(1)}`,
+          `${i === 0 && !start ? 'M' : 'L'}${l.xOf(i + 1).toFixed(1)},${yOf(l.tank, iv.soc).toFixed(1)}`,
       )
       .join('');
-  body.push(`<path id="tank-line" d="${tankPath}" fill="none" stroke="#6a1b9a" stroke-width="2"/>`);
+  const out = [
+    axis(l.tank, 'Tank energy', 'kWh', l.x0, l.x1),
+    `<path id="tank-line" d="${path}" fill="none" stroke="#6a1b9a" stroke-width="2"/>`,
+  ];
   for (const [name, value] of [
     ['min', options.minStorage],
     ['max', options.maxStorage],
   ] as const) {
-    if (value === undefined) continue;
-    const y = yOf(tankPanel, value).toFixed(1);
-    body.push(
-      `<line class="limit tank-${name}" x1="${x0}" y1="${y}" x2="${x1}" y2="${y}" stroke="#6a1b9a" stroke-dasharray="4 3"/>`,
-    );
+    if (value !== undefined) out.push(limitLine(l, l.tank, value, `limit tank-${name}`, '#6a1b9a'));
   }
+  return out;
+}
 
-  // CTA-2045 signal: coloured cells.
-  body.push(`<text x="${x0}" y="${signalTop - 6}" class="label">CTA-2045 signal</text>`);
+/** CTA-2045 signal: coloured cells. */
+function signalPart(l: Layout, intervals: ChartInterval[]): string[] {
+  const out = [`<text x="${l.x0}" y="${l.signalTop - 6}" class="label">CTA-2045 signal</text>`];
   intervals.forEach((iv, i) => {
     const style = SIGNAL_STYLE[iv.signal];
-    body.push(
-      `<rect class="signal signal-${iv.signal}" x="${xOf(i).toFixed(1)}" y="${signalTop}" width="${step.toFixed(1)}" height="${SIGNAL_HEIGHT}" fill="${style.colour}" stroke="#fff"><title>${escapeXml(iv.start)}: ${style.label}</title></rect>`,
+    out.push(
+      `<rect class="signal signal-${iv.signal}" x="${l.xOf(i).toFixed(1)}" y="${l.signalTop}" width="${l.step.toFixed(1)}" height="${SIGNAL_HEIGHT}" fill="${style.colour}" stroke="#fff"><title>${escapeXml(iv.start)}: ${style.label}</title></rect>`,
     );
   });
+  return out;
+}
 
-  // Time axis: a label at most every ~60 px.
-  const fmtTime = new Intl.DateTimeFormat('en-GB', {
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone: options.timeZone ?? 'UTC',
-  });
-  const every = Math.max(1, Math.ceil(60 / step));
-  for (let i = 0; i < n; i += every) {
-    body.push(
-      `<text x="${xOf(i).toFixed(1)}" y="${axisTop}" class="tick" text-anchor="middle">${escapeXml(fmtTime.format(new Date(intervals[i].start)))}</text>`,
+/** Time axis (a label at most every ~60 px), then the signal legend. */
+function axisAndLegend(l: Layout, intervals: ChartInterval[], timeZone: string): string[] {
+  const out: string[] = [];
+  const fmtTime = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', timeZone });
+  const every = Math.max(1, Math.ceil(60 / l.step));
+  for (let i = 0; i < intervals.length; i += every) {
+    const at = parseIsoDateTimeTolerant(intervals[i].start)!;
+    out.push(
+      `<text x="${l.xOf(i).toFixed(1)}" y="${l.axisTop}" class="tick" text-anchor="middle">${escapeXml(fmtTime.format(at))}</text>`,
     );
   }
-
-  // Legend and totals.
-  let lx = x0;
+  let lx = l.x0;
   for (const s of [-1, 0, 1, 2]) {
     const style = SIGNAL_STYLE[s];
-    body.push(`<rect x="${lx}" y="${axisTop + 18}" width="12" height="12" fill="${style.colour}"/>`);
-    body.push(`<text x="${lx + 16}" y="${axisTop + 28}" class="tick">${style.label}</text>`);
+    out.push(`<rect x="${lx}" y="${l.axisTop + 18}" width="12" height="12" fill="${style.colour}"/>`);
+    out.push(`<text x="${lx + 16}" y="${l.axisTop + 28}" class="tick">${style.label}</text>`);
     lx += 40 + style.label.length * 7;
   }
-  const headline = [
+  return out;
+}
+
+/** "cost $0.58 · saves $0.12 (17 %) against no schedule · lp" */
+function headlineOf(schedule: ChartSchedule): string {
+  return [
     schedule.totalCost !== undefined ? `cost $${fmt(schedule.totalCost)}` : '',
     savingsText(schedule),
     schedule.algorithm ? `${schedule.algorithm}` : '',
@@ -257,16 +291,26 @@ export function renderScheduleSvg(schedule: ChartSchedule, options: ChartOptions
   ]
     .filter(Boolean)
     .join(' · ');
+}
+
+/** Render the schedule as a standalone SVG document (a string). Throws on malformed input. */
+export function renderScheduleSvg(schedule: ChartSchedule, options: ChartOptions = {}): string {
+  const intervals = validate(schedule);
+  const l = layout(intervals, schedule, options);
   const title = options.title ?? 'Water heater schedule';
   const tz = options.timeZone ?? 'UTC';
-
+  const { width, height, x0 } = l;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}">`,
     '<style>text{font-family:system-ui,sans-serif;fill:#333}.label{font-size:13px;font-weight:600}.tick{font-size:11px}.title{font-size:17px;font-weight:700}.headline{font-size:13px}</style>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${x0}" y="22" class="title">${escapeXml(title)}</text>`,
-    `<text id="headline" x="${x0}" y="40" class="headline">${escapeXml(headline)} · ${n} intervals · times ${escapeXml(tz)}</text>`,
-    ...body,
+    `<text id="headline" x="${x0}" y="40" class="headline">${escapeXml(headlineOf(schedule))} · ${intervals.length} intervals · times ${escapeXml(tz)}</text>`,
+    ...pricePart(l, intervals),
+    ...outputPart(l, intervals, options.maxInput),
+    ...tankPart(l, intervals, schedule.initialSoc, options),
+    ...signalPart(l, intervals),
+    ...axisAndLegend(l, intervals, tz),
     '</svg>',
   ].join('\n');
 }

@@ -14,49 +14,25 @@ import { EventEmitter } from 'events';
 import { Clock, realClock, TimerHandle } from './clock';
 import { Cta2045Connection } from './connection';
 import { CommandResult, Cta2045Ucm } from './ucm';
+import { DEFAULT_LIMITS } from '../limits';
+import {
+  checkDurationSeconds,
+  CommandName,
+  COMMAND_NAMES,
+  parseSchedule,
+  parseSingleCommand,
+  ScheduleRunner,
+  SingleCommand,
+  Telemetry,
+} from '../device';
+import type { DueCommand, ScheduleInterval } from '../device';
 
-export type CommandName =
-  'shed' | 'normal' | 'loadup' | 'advanced-loadup' | 'critical-peak' | 'grid-emergency';
+// The device contract lives in src/device; these names stay importable from here.
+export { checkDurationSeconds, COMMAND_NAMES, parseSchedule, parseSingleCommand };
+export type { CommandName, ScheduleInterval, SingleCommand };
 
-export const COMMAND_NAMES: readonly CommandName[] = [
-  'shed',
-  'normal',
-  'loadup',
-  'advanced-loadup',
-  'critical-peak',
-  'grid-emergency',
-];
-
-export interface ScheduleInterval {
-  start: string | number | Date;
-  end: string | number | Date;
-  /** -1 Shed, 0 Normal, 1 Load Up, 2 Advanced Load Up. */
-  signal: number;
-  /** Extra Wh for Advanced Load Up (optional). */
-  extraWh?: number;
-}
-
-interface Block {
-  start: number;
-  end: number;
-  signal: number;
-  extraWh?: number;
-}
-
-export interface SingleCommand {
-  command: CommandName;
-  /** Default: until the next schedule boundary, or 1 h without a schedule. */
-  durationSeconds?: number;
-  extraWh?: number;
-}
-
-export interface DesiredCommand {
-  command: CommandName;
-  /** Epoch ms (schedule clock) when the block ends, null for open-ended Normal. */
-  until: number | null;
-  extraWh?: number;
-  source: 'schedule' | 'manual' | 'none';
-}
+/** What should be in force (the shared runner's answer). */
+export type DesiredCommand = DueCommand;
 
 /** Operational states (codes) expected after each command ([PSU-CT]). */
 export const EXPECTED_STATES: Record<CommandName, readonly number[]> = {
@@ -68,14 +44,9 @@ export const EXPECTED_STATES: Record<CommandName, readonly number[]> = {
   'advanced-loadup': [3, 6],
 };
 
-export interface Telemetry {
-  time: string;
-  operatingState: string | null;
+/** CTA-2045 telemetry: the shared contract plus the operational-state code and the command check. */
+export interface Cta2045Telemetry extends Telemetry {
   operatingStateCode: number | null;
-  energyTakeWh: number | null;
-  energyStoredWh: number | null;
-  capacityWh: number | null;
-  powerW: number | null;
   customerOverride: boolean;
   /** Current command and whether the appliance's state matches what it should be. */
   mode: CommandName | null;
@@ -108,52 +79,16 @@ export interface DispatcherOptions {
   commodity7?: 'take' | 'stored';
   /** Extra Wh for Advanced Load Up when the schedule gives none and the SGD reports no ALU capacity. */
   defaultAluExtraWh?: number;
+  /** Most intervals one schedule may have (DEFAULT_LIMITS.maxScheduleIntervals). */
+  maxScheduleIntervals?: number;
 }
-
-function toMs(value: string | number | Date, field: string): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(ms))
-    throw new Error(`schedule interval ${field} is not a valid time: ${String(value)}`);
-  return ms;
-}
-
-/** Validate and sort schedule intervals; throws an error naming the bad field. */
-export function parseSchedule(intervals: unknown): Block[] {
-  if (!Array.isArray(intervals)) throw new Error('schedule.intervals must be an array');
-  const blocks = intervals.map((raw, i) => {
-    if (typeof raw !== 'object' || raw === null)
-      throw new Error(`schedule.intervals[${i}] must be an object`);
-    const it = raw as Partial<ScheduleInterval>;
-    if (it.start === undefined) throw new Error(`schedule.intervals[${i}].start is missing`);
-    if (it.end === undefined) throw new Error(`schedule.intervals[${i}].end is missing`);
-    const start = toMs(it.start, `[${i}].start`);
-    const end = toMs(it.end, `[${i}].end`);
-    if (end <= start) throw new Error(`schedule.intervals[${i}] ends before it starts`);
-    const signal = Number(it.signal);
-    if (![-1, 0, 1, 2].includes(signal)) {
-      throw new Error(`schedule.intervals[${i}].signal must be -1, 0, 1 or 2, got ${String(it.signal)}`);
-    }
-    const block: Block = { start, end, signal };
-    if (it.extraWh !== undefined) block.extraWh = Number(it.extraWh);
-    return block;
-  });
-  return blocks.sort((a, b) => a.start - b.start);
-}
-
-const SIGNAL_COMMAND: Record<number, CommandName> = {
-  [-1]: 'shed',
-  0: 'normal',
-  1: 'loadup',
-  2: 'advanced-loadup',
-};
 
 /**
  * Events: 'command' (DispatchRecord), 'telemetry' (Telemetry), 'status' (DesiredCommand | null,
  * link up), 'mismatch' ({expected, state}).
  */
 export class ScheduleDispatcher extends EventEmitter {
-  private blocks: Block[] = [];
-  private manual: { command: CommandName; until: number; extraWh?: number } | null = null;
+  private readonly runner: ScheduleRunner;
   private readonly clock: Clock;
   private readonly linkClock: Clock;
   private readonly opts: Required<Omit<DispatcherOptions, 'clock' | 'linkClock'>>;
@@ -166,7 +101,7 @@ export class ScheduleDispatcher extends EventEmitter {
   /** The last command the SGD acknowledged (what it should be doing now). */
   active: (DesiredCommand & { sentAt: number }) | null = null;
   customerOverride = false;
-  lastTelemetry: Telemetry | null = null;
+  lastTelemetry: Cta2045Telemetry | null = null;
   private lastAluCapacityWh: number | null = null;
   private lastCapacityWh: number | null = null;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -179,6 +114,13 @@ export class ScheduleDispatcher extends EventEmitter {
     super();
     this.clock = options.clock ?? realClock;
     this.linkClock = options.linkClock ?? realClock;
+    // Every interval edge is a boundary: the command is sent again at each, so a lost frame heals.
+    this.runner = new ScheduleRunner(
+      () => {
+        if (this.running) void this.enqueue('boundary');
+      },
+      { clock: this.clock, boundaries: 'interval', mergeGapMs: 1000 },
+    );
     this.opts = {
       heartbeatSeconds: options.heartbeatSeconds ?? 60,
       refreshSeconds: options.refreshSeconds ?? 900,
@@ -186,6 +128,7 @@ export class ScheduleDispatcher extends EventEmitter {
       verifyDelaySeconds: options.verifyDelaySeconds ?? 15,
       commodity7: options.commodity7 ?? 'take',
       defaultAluExtraWh: options.defaultAluExtraWh ?? 2000,
+      maxScheduleIntervals: options.maxScheduleIntervals ?? DEFAULT_LIMITS.maxScheduleIntervals,
     };
   }
 
@@ -239,32 +182,21 @@ export class ScheduleDispatcher extends EventEmitter {
 
   /** Replace the schedule; the present block's command goes out now. */
   setSchedule(intervals: unknown): void {
-    this.blocks = parseSchedule(intervals);
-    this.manual = null;
+    this.runner.setSchedule(parseSchedule(intervals, this.opts.maxScheduleIntervals));
+    this.runner.manual = null;
     this.enqueue('schedule');
   }
 
   /** A single command; the schedule (if any) resumes when it ends. */
   command(cmd: SingleCommand): Promise<DispatchRecord | null> {
-    if (!COMMAND_NAMES.includes(cmd.command)) {
-      throw new Error(`command must be one of ${COMMAND_NAMES.join(', ')}, got ${String(cmd.command)}`);
-    }
-    const now = this.clock.now();
-    let seconds = cmd.durationSeconds;
-    if (seconds !== undefined && (!Number.isFinite(seconds) || seconds <= 0)) {
-      throw new Error(`durationSeconds must be a positive number, got ${String(cmd.durationSeconds)}`);
-    }
-    if (seconds === undefined) {
-      const next = this.nextBoundary(now);
-      seconds = next !== null ? (next - now) / 1000 : 3600;
-    }
-    const previous = this.manual;
-    const manual = { command: cmd.command, until: now + seconds * 1000, extraWh: cmd.extraWh };
-    this.manual = manual;
+    const previous = this.runner.manual;
+    const manual = this.runner.manualFor(cmd, this.clock.now());
+    this.runner.manual = manual;
     return this.enqueue('manual').then((record) => {
       // A command that could not be sent has no effect: the caller is told it failed, so it
       // must not come back into force by itself when the link returns.
-      if ((!record || record.outcome === 'link-down') && this.manual === manual) this.manual = previous;
+      if ((!record || record.outcome === 'link-down') && this.runner.manual === manual)
+        this.runner.manual = previous;
       return record;
     });
   }
@@ -278,35 +210,7 @@ export class ScheduleDispatcher extends EventEmitter {
 
   /** What should be in force at `at` (schedule clock ms). */
   desired(at = this.clock.now()): DesiredCommand {
-    if (this.manual && this.manual.until > at) {
-      return {
-        command: this.manual.command,
-        until: this.manual.until,
-        extraWh: this.manual.extraWh,
-        source: 'manual',
-      };
-    }
-    const i = this.blocks.findIndex((b) => b.start <= at && at < b.end);
-    if (i < 0) return { command: 'normal', until: this.nextBoundary(at), source: 'none' };
-    const block = this.blocks[i];
-    let end = block.end;
-    // A run of consecutive intervals with the same signal is one block.
-    for (let j = i + 1; j < this.blocks.length; j++) {
-      const b = this.blocks[j];
-      if (b.signal !== block.signal || b.start > end + 1000) break;
-      end = Math.max(end, b.end);
-    }
-    return { command: SIGNAL_COMMAND[block.signal], until: end, extraWh: block.extraWh, source: 'schedule' };
-  }
-
-  private nextBoundary(at: number): number | null {
-    let next: number | null = null;
-    for (const b of this.blocks) {
-      for (const t of [b.start, b.end]) if (t > at && (next === null || t < next)) next = t;
-    }
-    if (this.manual && this.manual.until > at && (next === null || this.manual.until < next))
-      next = this.manual.until;
-    return next;
+    return this.runner.due(at);
   }
 
   private enqueue(trigger: string): Promise<DispatchRecord | null> {
@@ -330,7 +234,7 @@ export class ScheduleDispatcher extends EventEmitter {
     if (!this.running) return null;
     const now = this.clock.now();
     const want = this.desired(now);
-    this.armBoundary(now);
+    this.runner.arm();
     const ucm = this.ucm();
     if (!ucm) {
       this.emitStatus();
@@ -398,12 +302,6 @@ export class ScheduleDispatcher extends EventEmitter {
     return this.opts.defaultAluExtraWh;
   }
 
-  private armBoundary(now: number): void {
-    const next = this.nextBoundary(now);
-    if (next === null) this.clear('boundary');
-    else this.set('boundary', next - now, () => void this.enqueue('boundary'));
-  }
-
   private armRefresh(): void {
     this.set('refresh', this.opts.refreshSeconds * 1000, () => {
       if (this.active && this.active.command !== 'normal') void this.enqueue('refresh');
@@ -426,7 +324,7 @@ export class ScheduleDispatcher extends EventEmitter {
   }
 
   /** Read operational state and commodity, compare with the expected state, emit telemetry. */
-  poll(why: string): Promise<Telemetry | null> {
+  poll(why: string): Promise<Cta2045Telemetry | null> {
     const run = this.chain.then(async () => {
       const ucm = this.ucm();
       if (!ucm || !this.running) return null;
@@ -453,7 +351,7 @@ export class ScheduleDispatcher extends EventEmitter {
       const mode = this.active?.command ?? null;
       const matches = state && mode ? EXPECTED_STATES[mode].includes(state.code) : null;
       const info = this.connection.handshake?.deviceInfo;
-      const telemetry: Telemetry = {
+      const telemetry: Cta2045Telemetry = {
         time: new Date(this.clock.now()).toISOString(),
         operatingState: state?.name ?? null,
         operatingStateCode: state?.code ?? null,
@@ -500,10 +398,12 @@ export class ScheduleDispatcher extends EventEmitter {
   async stop(): Promise<void> {
     if (!this.running) return;
     for (const name of Object.keys(this.timers)) this.clear(name);
+    this.runner.disarm();
     await this.chain.catch(() => undefined);
     this.running = false;
     // The last queued step may have armed a timer: clear again now nothing can re-arm.
     for (const name of Object.keys(this.timers)) this.clear(name);
+    this.runner.disarm();
     for (const [event, fn] of this.subscriptions.splice(0)) this.connection.off(event, fn);
     const ucm = this.ucm();
     if (ucm) {
@@ -516,35 +416,4 @@ export class ScheduleDispatcher extends EventEmitter {
 
 function round(v: number | null): number | null {
   return v === null ? null : Math.round(v);
-}
-
-/** Turn msg.payload into a single command, or explain what is wrong with it. */
-export function parseSingleCommand(payload: unknown): SingleCommand {
-  if (typeof payload === 'string') {
-    const command = payload.trim().toLowerCase() as CommandName;
-    if (!COMMAND_NAMES.includes(command)) {
-      throw new Error(`msg.payload "${payload}" is not a command: use ${COMMAND_NAMES.join(', ')}`);
-    }
-    return { command };
-  }
-  const obj = payload as Record<string, unknown>;
-  const command = String(obj.command ?? '').toLowerCase() as CommandName;
-  if (!COMMAND_NAMES.includes(command)) {
-    throw new Error(
-      `msg.payload.command must be one of ${COMMAND_NAMES.join(', ')}, got "${String(obj.command)}"`,
-    );
-  }
-  const out: SingleCommand = { command };
-  if (obj.durationSeconds !== undefined) {
-    const d = Number(obj.durationSeconds);
-    if (!Number.isFinite(d) || d <= 0)
-      throw new Error(`msg.payload.durationSeconds must be a positive number`);
-    out.durationSeconds = d;
-  }
-  if (obj.extraWh !== undefined) {
-    const e = Number(obj.extraWh);
-    if (!Number.isFinite(e) || e <= 0) throw new Error(`msg.payload.extraWh must be a positive number`);
-    out.extraWh = e;
-  }
-  return out;
 }

@@ -63,14 +63,9 @@ export { Cta2045Ucm } from './ucm';
 export type { CommandResult, HandshakeResult, CommodityReading } from './ucm';
 export { Cta2045Connection } from './connection';
 export type { ConnectionOptions, ConnectionState } from './connection';
-export {
-  ScheduleDispatcher,
-  parseSchedule,
-  parseSingleCommand,
-  EXPECTED_STATES,
-  COMMAND_NAMES,
-} from './dispatcher';
-export type { ScheduleInterval, SingleCommand, Telemetry, DispatchRecord, CommandName } from './dispatcher';
+// Command names, schedules and telemetry are the device contract (src/device).
+export { ScheduleDispatcher, EXPECTED_STATES } from './dispatcher';
+export type { Cta2045Telemetry, DispatchRecord, DispatcherOptions, DesiredCommand } from './dispatcher';
 export { InProcessTransport, createTransportPair, SerialTransport, listSerialPorts } from './transport';
 export type { Transport, SerialTransportOptions } from './transport';
 export { WaterHeaterSimulator, DEFAULT_VARIANTS } from './simulator/water-heater';

@@ -15,88 +15,31 @@
  */
 import { EventEmitter } from 'events';
 import { Clock, realClock, TimerHandle } from './clock';
-import { Cta2045Message, decodeFrame, LINK_ACK, LinkNak, linkNak, MessageType } from './codec';
+import { Cta2045Message, decodeFrame, LINK_ACK, LinkNak, linkNak } from './codec';
+import { EchoFilter } from './echo-filter';
+import {
+  DEFAULT_TIMING,
+  type LinkEndpointOptions,
+  type LinkState,
+  type LinkTiming,
+  type RequestHandler,
+  type SendResult,
+  type WireEvent,
+} from './link-contract';
 import { FrameParser, ParserEvent } from './parser';
 import { Transport } from './transport';
 
-export interface LinkTiming {
-  /** tMA: delay before our link ACK/NAK (40 ms). */
-  ackDelayMs: number;
-  /** Wait for the peer's link ACK (200 ms). */
-  linkAckTimeoutMs: number;
-  /** Tries per frame (3). */
-  tries: number;
-  /** Delay between tries (500 ms). */
-  retryDelayMs: number;
-  /** Wait for the application response (3 s). */
-  responseTimeoutMs: number;
-  /** tAR: delay between our link ACK and our application response (100 ms). */
-  responseDelayMs: number;
-  /** tIM: bus idle before a new message (100 ms). */
-  interMessageMs: number;
-  /** tML: partial-frame timeout (500 ms). */
-  messageTimeoutMs: number;
-}
-
-export const DEFAULT_TIMING: LinkTiming = {
-  ackDelayMs: 40,
-  linkAckTimeoutMs: 200,
-  tries: 3,
-  retryDelayMs: 500,
-  responseTimeoutMs: 3000,
-  responseDelayMs: 100,
-  interMessageMs: 100,
-  messageTimeoutMs: 500,
-};
-
-export type LinkState = 'idle' | 'waiting-link-ack' | 'waiting-response' | 'closed';
-
-export type SendOutcome =
-  /** Link-ACKed and no response was expected. */
-  | 'link-acked'
-  /** The expected application response arrived (see `response`). */
-  | 'response'
-  /** The peer answered with a link NAK (see `nakReason`). */
-  | 'link-nak'
-  /** No link ACK after every try. */
-  | 'link-timeout'
-  /** Link-ACKed, but no application response within the timeout. */
-  | 'response-timeout'
-  /** The port is not open (never written: nothing to replay later). */
-  | 'closed';
-
-export interface SendResult {
-  outcome: SendOutcome;
-  response?: Cta2045Message;
-  responseBytes?: Uint8Array;
-  nakReason?: number;
-  attempts: number;
-  /** Time from first write to link ACK, and to application response (link clock ms). */
-  linkAckMs?: number;
-  responseMs?: number;
-}
-
-/** How the receiver answers a frame the peer sent on its own initiative. */
-export type RequestDecision =
-  | { link: 'ack'; reply?: Uint8Array; then?: () => void }
-  | { link: 'nak'; reason: number }
-  | { link: 'silent' };
-
-export type RequestHandler = (msg: Cta2045Message, bytes: Uint8Array) => RequestDecision;
-
-export interface LinkEndpointOptions {
-  timing?: Partial<LinkTiming>;
-  clock?: Clock;
-  maxPayload?: number;
-  supportedTypes?: readonly MessageType[];
-  /** Tries for our own application responses (the notes suggest 0-2 retries: default 3 tries). */
-  replyTries?: number;
-  /**
-   * The RS-485 adapter echoes what we transmit (receiver not disabled during TX): discard our
-   * own bytes when they come back instead of parsing them.
-   */
-  echoSuppression?: boolean;
-}
+export { DEFAULT_TIMING } from './link-contract';
+export type {
+  LinkEndpointOptions,
+  LinkState,
+  LinkTiming,
+  RequestDecision,
+  RequestHandler,
+  SendOutcome,
+  SendResult,
+  WireEvent,
+} from './link-contract';
 
 interface Job {
   bytes: Uint8Array;
@@ -106,12 +49,6 @@ interface Job {
   /** Our application reply to a request the peer sent: may go out while we await a response. */
   reply: boolean;
   resolve: (r: SendResult) => void;
-}
-
-export interface WireEvent {
-  direction: 'tx' | 'rx';
-  bytes: Uint8Array;
-  at: number;
 }
 
 /**
@@ -142,8 +79,8 @@ export class LinkEndpoint extends EventEmitter {
   private stateValue: LinkState = 'idle';
   private readonly replyTries: number;
   private readonly echoSuppression: boolean;
-  /** Bytes we wrote that an echoing adapter has not yet given back. */
-  private pendingEcho: number[] = [];
+  /** Our own bytes coming back from an echoing adapter (see echoSuppression). */
+  private readonly echo = new EchoFilter();
   private readonly onData = (bytes: Uint8Array): void => this.receive(bytes);
   private readonly onClose = (): void => this.shutdown();
   // Errors surface through 'close' and write results; a listener keeps them from being thrown.
@@ -261,7 +198,7 @@ export class LinkEndpoint extends EventEmitter {
     if (this.closedFlag || !this.transport.isOpen) return false;
     this.lastActivity = this.clock.now();
     this.emit('wire', { direction: 'tx', bytes, at: this.lastActivity } satisfies WireEvent);
-    if (this.echoSuppression) this.pendingEcho.push(...bytes);
+    if (this.echoSuppression) this.echo.sent(bytes);
     try {
       await this.transport.write(bytes);
       this.lastActivity = this.clock.now();
@@ -452,19 +389,8 @@ export class LinkEndpoint extends EventEmitter {
 
   private receive(input: Uint8Array): void {
     if (this.closedFlag) return;
-    let bytes = input;
-    if (this.pendingEcho.length) {
-      // Our own transmission comes back first, byte for byte; the first byte that differs (or
-      // follows the whole echo) is the peer's.
-      let n = 0;
-      while (n < bytes.length && n < this.pendingEcho.length && bytes[n] === this.pendingEcho[n]) n++;
-      if (n === bytes.length) {
-        this.pendingEcho = this.pendingEcho.slice(n);
-        return;
-      }
-      this.pendingEcho = [];
-      bytes = bytes.subarray(n);
-    }
+    const bytes = this.echo.strip(input);
+    if (!bytes) return;
     const now = this.clock.now();
     this.lastActivity = now;
     this.emit('wire', { direction: 'rx', bytes, at: now } satisfies WireEvent);

@@ -8,38 +8,18 @@
  * reads report `raw * scale`.
  */
 
-/** The commands the node accepts (same words as cta2045-out). */
-export const MODBUS_COMMANDS = [
-  'shed',
-  'normal',
-  'loadup',
-  'advanced-loadup',
-  'critical-peak',
-  'grid-emergency',
-] as const;
-export type ModbusCommand = (typeof MODBUS_COMMANDS)[number];
+import { COMMAND_NAMES, CommandName, resolveCommand } from '../device/commands';
+import type { Telemetry } from '../device/telemetry';
+
+// The command names, their fallbacks and the signal map are the device contract (src/device).
+export { COMMAND_FALLBACK, SIGNAL_COMMAND } from '../device/commands';
+
+/** The commands the node accepts (the device contract's names). */
+export const MODBUS_COMMANDS = COMMAND_NAMES;
+export type ModbusCommand = CommandName;
 
 /** Commands every map must define; the others fall back (see COMMAND_FALLBACK). */
 export const REQUIRED_COMMANDS: readonly ModbusCommand[] = ['shed', 'normal', 'loadup'];
-
-/**
- * What an optional command does when the map leaves it out: Advanced Load Up is a stronger
- * Load Up, Critical Peak and Grid Emergency are stronger Sheds. A controller without a
- * stronger mode gets the plain one rather than nothing.
- */
-export const COMMAND_FALLBACK: Partial<Record<ModbusCommand, ModbusCommand>> = {
-  'advanced-loadup': 'loadup',
-  'critical-peak': 'shed',
-  'grid-emergency': 'shed',
-};
-
-/** Schedule signal (scheduler contract) → command. */
-export const SIGNAL_COMMAND: Record<number, ModbusCommand> = {
-  [-1]: 'shed',
-  0: 'normal',
-  1: 'loadup',
-  2: 'advanced-loadup',
-};
 
 export type WritableKind = 'holding' | 'coil';
 export type ReadableKind = 'holding' | 'input' | 'coil' | 'discrete';
@@ -58,16 +38,16 @@ export interface RegisterWrite {
   label?: string;
 }
 
-/** Telemetry fields (HELPERS.md telemetry contract) a state register can feed. */
-export const TELEMETRY_FIELDS = [
+/** Telemetry fields (the device telemetry contract) a state register can feed. */
+export type TelemetryField = Exclude<keyof Telemetry, 'time' | 'device'>;
+export const TELEMETRY_FIELDS: readonly TelemetryField[] = [
   'operatingState',
   'energyTakeWh',
   'energyStoredWh',
   'capacityWh',
   'powerW',
   'customerOverride',
-] as const;
-export type TelemetryField = (typeof TELEMETRY_FIELDS)[number];
+];
 
 /** One register read back on every poll. */
 export interface StateRegister {
@@ -264,8 +244,7 @@ export function writesFor(
   map: RegisterMap,
   command: ModbusCommand,
 ): { command: ModbusCommand; writes: RegisterWrite[] } {
-  let chosen: ModbusCommand | undefined = command;
-  while (chosen && !map.commands[chosen]) chosen = COMMAND_FALLBACK[chosen];
+  const chosen = resolveCommand(command, (c) => map.commands[c] !== undefined);
   if (!chosen) throw new Error(`register map has no writes for "${command}"`);
   return { command: chosen, writes: map.commands[chosen] as RegisterWrite[] };
 }

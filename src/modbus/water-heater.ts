@@ -18,7 +18,6 @@ import {
   validateConnection,
 } from './link';
 import {
-  MODBUS_COMMANDS,
   ModbusCommand,
   parseRegisterMap,
   rawRegisterValue,
@@ -26,7 +25,13 @@ import {
   TelemetryField,
   writesFor,
 } from './register-map';
-import { blockAt, CommandBlock, nextBoundary, scheduleBlocks } from './schedule';
+import { CommandBlock } from './schedule';
+import { COMMAND_NAMES, isCommandName, checkDurationSeconds } from '../device/commands';
+import { parseSchedulePayload } from '../device/schedule';
+import { ScheduleRunner } from '../device/runner';
+import type { Telemetry } from '../device/telemetry';
+import { realClock } from '../time/clock';
+import { DEFAULT_LIMITS } from '../limits';
 
 export interface ModbusWaterHeaterOptions {
   connection: ModbusConnection;
@@ -43,6 +48,8 @@ export interface ModbusWaterHeaterOptions {
   reassertIntervalMs?: number;
   /** Clock, for tests and simulations. Default Date.now. */
   now?: () => number;
+  /** Most intervals one schedule may have (DEFAULT_LIMITS.maxScheduleIntervals). */
+  maxScheduleIntervals?: number;
 }
 
 export type ResultSource = 'command' | 'schedule' | 'reassert' | 'expired';
@@ -68,14 +75,9 @@ export interface CommandResult {
   }>;
 }
 
-/** Output 1 of the node (HELPERS.md telemetry contract). */
-export interface ModbusTelemetry {
-  time: string;
+/** Output 1 of the node: the device telemetry contract plus the registers read. */
+export interface ModbusTelemetry extends Telemetry {
   operatingState: string;
-  energyTakeWh: number | null;
-  energyStoredWh: number | null;
-  capacityWh: number | null;
-  powerW: number | null;
   customerOverride: boolean;
   device: {
     protocol: 'modbus';
@@ -102,13 +104,15 @@ export class ModbusWaterHeater extends EventEmitter {
   private readonly reconnectIntervalMs: number;
   private readonly reassertIntervalMs: number;
   private readonly now: () => number;
+  private readonly maxScheduleIntervals: number;
   private link: ModbusLink | undefined;
   private up = false;
   private stopped = true;
   private lastLinkError: string | undefined;
-  private blocks: CommandBlock[] | undefined;
-  private single: DesiredMode | undefined;
-  private boundaryTimer: NodeJS.Timeout | undefined;
+  /** Schedule and single command, and the boundary timer (shared with the other outputs). */
+  private readonly runner: ScheduleRunner;
+  /** A schedule is being followed (even an empty one): gaps and its end mean normal. */
+  private following = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
   private reassertTimer: NodeJS.Timeout | undefined;
@@ -124,7 +128,20 @@ export class ModbusWaterHeater extends EventEmitter {
     this.pollIntervalMs = options.pollIntervalMs ?? 30000;
     this.reconnectIntervalMs = options.reconnectIntervalMs ?? 5000;
     this.reassertIntervalMs = options.reassertIntervalMs ?? 15 * 60 * 1000;
-    this.now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
+    this.now = now;
+    // Only where the command changes is a boundary: a 3-hour shed is one write.
+    this.runner = new ScheduleRunner(
+      () => {
+        if (!this.stopped) this.onBoundary();
+      },
+      {
+        clock: { now, setTimeout: realClock.setTimeout, clearTimeout: realClock.clearTimeout },
+        boundaries: 'block',
+        maxWaitMs: LONGEST_TIMER_MS,
+      },
+    );
+    this.maxScheduleIntervals = options.maxScheduleIntervals ?? DEFAULT_LIMITS.maxScheduleIntervals;
   }
 
   get linkUp(): boolean {
@@ -138,16 +155,14 @@ export class ModbusWaterHeater extends EventEmitter {
 
   /** The command that should be in force now, if any. */
   desired(): DesiredMode | undefined {
-    const now = this.now();
-    if (this.single) {
-      if (this.single.until === undefined || now < this.single.until) return this.single;
-      return undefined;
-    }
-    if (this.blocks) {
-      const block = blockAt(this.blocks, now);
-      return block ? { command: block.command, until: block.end, origin: 'schedule' } : undefined;
-    }
-    return undefined;
+    const due = this.runner.due(this.now());
+    if (due.source === 'none') return undefined;
+    const mode: DesiredMode = {
+      command: due.command,
+      origin: due.source === 'manual' ? 'command' : 'schedule',
+    };
+    if (due.until !== null) mode.until = due.until;
+    return mode;
   }
 
   /** Start connecting (returns at once; 'link' events tell the outcome). */
@@ -159,9 +174,9 @@ export class ModbusWaterHeater extends EventEmitter {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of [this.boundaryTimer, this.reconnectTimer, this.pollTimer, this.reassertTimer])
-      if (t) clearTimeout(t);
-    this.boundaryTimer = this.reconnectTimer = this.pollTimer = this.reassertTimer = undefined;
+    this.runner.disarm();
+    for (const t of [this.reconnectTimer, this.pollTimer, this.reassertTimer]) if (t) clearTimeout(t);
+    this.reconnectTimer = this.pollTimer = this.reassertTimer = undefined;
     const link = this.link;
     this.link = undefined;
     this.up = false;
@@ -256,16 +271,16 @@ export class ModbusWaterHeater extends EventEmitter {
    * controller goes back to normal when it runs out.
    */
   command(command: string, durationSeconds?: number): Promise<CommandResult> {
-    if (!(MODBUS_COMMANDS as readonly string[]).includes(command))
-      throw new Error(
-        `command: must be one of ${MODBUS_COMMANDS.join(', ')} (got ${JSON.stringify(command)})`,
-      );
-    if (durationSeconds !== undefined && !(typeof durationSeconds === 'number' && durationSeconds > 0))
-      throw new Error(`durationSeconds: must be a positive number (got ${JSON.stringify(durationSeconds)})`);
-    const cmd = command as ModbusCommand;
+    if (!isCommandName(command))
+      throw new Error(`command: must be one of ${COMMAND_NAMES.join(', ')} (got ${JSON.stringify(command)})`);
+    // A number, not text: the editor and the messages give numbers (the field name leads the error).
+    if (durationSeconds !== undefined)
+      checkDurationSeconds(typeof durationSeconds === 'number' ? durationSeconds : NaN, 'durationSeconds:');
+    const cmd = command;
     const until = durationSeconds === undefined ? undefined : this.now() + durationSeconds * 1000;
-    this.blocks = undefined;
-    this.single = { command: cmd, until, origin: 'command' };
+    this.following = false;
+    this.runner.setSchedule([]);
+    this.runner.manual = { command: cmd, until: until ?? null };
     this.armBoundary();
     this.emit('mode', this.desired());
     return this.enqueueWrite(cmd, 'command', until);
@@ -277,50 +292,39 @@ export class ModbusWaterHeater extends EventEmitter {
    * earlier command or schedule left on the controller must not linger until the first block.
    */
   followSchedule(schedule: unknown): Promise<CommandResult> {
-    const blocks = scheduleBlocks(schedule);
-    this.single = undefined;
-    this.blocks = blocks;
+    const intervals = parseSchedulePayload(schedule, this.maxScheduleIntervals);
+    this.runner.manual = null;
+    this.runner.setSchedule(intervals);
+    this.following = true;
     this.armBoundary();
     const mode = this.desired();
     this.emit('mode', mode);
     return mode
       ? this.enqueueWrite(mode.command, 'schedule', mode.until)
-      : this.enqueueWrite('normal', 'schedule', blocks.find((b) => b.start > this.now())?.start);
+      : this.enqueueWrite('normal', 'schedule', intervals.find((b) => b.start > this.now())?.start);
   }
 
   /** Blocks of the schedule being followed (empty when none). */
   scheduleBlocks(): CommandBlock[] {
-    return this.blocks ? [...this.blocks] : [];
+    return this.runner
+      .scheduleBlocks()
+      .map(({ command, signal, start, end }) => ({ command, signal, start, end }));
   }
 
   private armBoundary(): void {
-    if (this.boundaryTimer) clearTimeout(this.boundaryTimer);
-    this.boundaryTimer = undefined;
-    const now = this.now();
-    let next: number | undefined;
-    if (this.single?.until !== undefined && this.single.until > now) next = this.single.until;
-    else if (this.blocks) next = nextBoundary(this.blocks, now);
-    if (next === undefined || this.stopped) return;
-    const wait = Math.min(Math.max(0, next - now), LONGEST_TIMER_MS);
-    const boundary = next;
-    this.boundaryTimer = setTimeout(() => {
-      this.boundaryTimer = undefined;
-      // Timers may fire a millisecond before the wall clock reaches the boundary, and long
-      // waits are cut into hours: until the boundary is really here, just wait again.
-      if (this.now() < boundary) this.armBoundary();
-      else this.onBoundary();
-    }, wait);
+    if (this.stopped) this.runner.disarm();
+    else this.runner.arm();
   }
 
   private onBoundary(): void {
     const now = this.now();
-    const before = this.single;
-    const expired = before?.until !== undefined && now >= before.until;
+    const before = this.runner.manual;
+    const expired = before !== null && before.until !== null && now >= before.until;
     const mode = this.desired();
     this.armBoundary();
     if (expired) {
       // A timed single command ran out: back to normal, and nothing more to follow.
-      this.single = undefined;
+      this.runner.manual = null;
       this.emit('mode', undefined);
       this.background(this.enqueueWrite('normal', 'expired'));
       return;
@@ -328,7 +332,7 @@ export class ModbusWaterHeater extends EventEmitter {
     if (mode) {
       this.emit('mode', mode);
       this.background(this.enqueueWrite(mode.command, 'schedule', mode.until));
-    } else if (this.blocks) {
+    } else if (this.following) {
       // In a gap or past the end of the schedule: leave the controller in normal operation.
       this.emit('mode', undefined);
       this.background(this.enqueueWrite('normal', 'expired'));

@@ -42,6 +42,11 @@ export interface OpenAdrSpec {
   /** Validate a value against `#/components/schemas/<name>`. */
   validateSchema(name: string, value: unknown): ValidationIssue[];
   validateResponse(operationId: string, status: number, body: unknown): ValidationIssue[];
+  /**
+   * A copy of `value` without the keys `#/components/schemas/<name>` does not declare, at every
+   * level (a key any branch of an anyOf/oneOf declares is kept). Top-level keys are the caller's.
+   */
+  stripUnknown(name: string, value: unknown): unknown;
 }
 
 export interface ValidationIssue {
@@ -176,6 +181,7 @@ function compile(version: string, document: Record<string, unknown>): OpenAdrSpe
     }
   }
   const byId = new Map(operations.map((o) => [o.operationId, o]));
+  const schemas = (document.components as { schemas: Record<string, Schema> }).schemas;
   const schemaValidators = new Map<string, ValidateFunction>();
   const spec: OpenAdrSpec = {
     version,
@@ -194,6 +200,9 @@ function compile(version: string, document: Record<string, unknown>): OpenAdrSpe
       }
       return v(value) ? [] : issues(v.errors);
     },
+    stripUnknown(name, value) {
+      return strip(schemas, schemas[name], value, 0);
+    },
     validateResponse(operationId, status, body) {
       const v = spec.operation(operationId).responses.get(String(status));
       if (!v) return [{ field: '', message: `status ${status} is not declared for ${operationId}` }];
@@ -201,6 +210,56 @@ function compile(version: string, document: Record<string, unknown>): OpenAdrSpe
     },
   };
   return spec;
+}
+
+type Schema = {
+  $ref?: string;
+  type?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  additionalProperties?: boolean | Schema;
+};
+
+function resolve(schemas: Record<string, Schema>, s: Schema | undefined): Schema | undefined {
+  for (let n = 0; s?.$ref && n < 20; n++) s = schemas[s.$ref.split('/').pop()!];
+  return s;
+}
+
+/** The declared properties of a schema and of all its branches, each with the first schema declaring it. */
+function declared(schemas: Record<string, Schema>, s: Schema | undefined, out = new Map<string, Schema>()) {
+  const r = resolve(schemas, s);
+  if (!r) return out;
+  for (const [k, v] of Object.entries(r.properties ?? {})) if (!out.has(k)) out.set(k, v);
+  for (const b of [...(r.anyOf ?? []), ...(r.oneOf ?? []), ...(r.allOf ?? [])]) declared(schemas, b, out);
+  return out;
+}
+
+/** See OpenAdrSpec.stripUnknown; objects the schema leaves open (no properties) are kept whole. */
+function strip(
+  schemas: Record<string, Schema>,
+  s: Schema | undefined,
+  value: unknown,
+  depth: number,
+): unknown {
+  const r = resolve(schemas, s);
+  if (!r || value === null || typeof value !== 'object' || depth > 64) return value;
+  if (Array.isArray(value)) {
+    const items =
+      r.items ??
+      [...(r.anyOf ?? []), ...(r.oneOf ?? [])].map((b) => resolve(schemas, b)?.items).find(Boolean);
+    return items ? value.map((v) => strip(schemas, items, v, depth + 1)) : value;
+  }
+  const props = declared(schemas, r);
+  if (props.size === 0 || r.additionalProperties) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const ps = props.get(k);
+    if (ps) out[k] = strip(schemas, ps, v, depth + 1);
+  }
+  return out;
 }
 
 /** ajv's errors as `field: message` pairs; the field uses dots and [i] like a JS path. */

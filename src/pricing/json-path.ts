@@ -101,3 +101,12 @@ export class Cursor {
     }
   }
 }
+
+/** No price interval or window is longer than this (a longer one is a typo or an attack). */
+export const MAX_PRICE_DURATION_MS = 400 * 86_400_000;
+
+/** Refuse a duration longer than MAX_PRICE_DURATION_MS at `at`. */
+export function checkPriceDuration(at: Cursor, ms: number): void {
+  if (ms > MAX_PRICE_DURATION_MS)
+    at.fail(`${JSON.stringify(at.value)} is longer than 400 days, more than any price interval or window`);
+}

@@ -12,8 +12,8 @@
  * comment and implausible-but-valid prices produce warnings.
  */
 import { formatIsoDuration, isoDurationToMs, parseIsoDuration } from '../time/duration';
-import { calendarDateIn, formatIsoUtc, parseIsoDateTime } from '../time/datetime';
-import { Cursor, PriceFormatError, describeValue, isObject } from './json-path';
+import { calendarDateIn, formatIsoUtc, LAST_ISO_MS, parseIsoDateTime } from '../time/datetime';
+import { checkPriceDuration, Cursor, PriceFormatError, describeValue, isObject } from './json-path';
 import { parseVtnComment, VtnMetadata } from './vtn-comment';
 import { OpenAdrEvent, parseOpenAdrPriceEvents } from './openadr-passthrough';
 
@@ -24,7 +24,7 @@ export const MISSING_PRICE_SENTINEL = -99999;
 export const DEFAULT_PRICE_RANGE: PriceRange = { min: -1, max: 2 };
 /** Olivine's windows and event dates follow the Pacific calendar. */
 export const OLIVINE_TIME_ZONE = 'America/Los_Angeles';
-/** The seed's sample_data/event_pricing.json carries this until openadr3-publish sets the real id. */
+/** The reference implementation's sample_data/event_pricing.json carries this until openadr3-publish sets the real id. */
 export const PROGRAM_ID_PLACEHOLDER = 'PROGRAM_ID_PLACEHOLDER';
 
 export type PriceShape = 'live' | 'simple' | 'openadr3';
@@ -72,6 +72,16 @@ const OPENADR_KEYS = ['programID', 'intervalPeriod', 'payloadDescriptors', 'even
 export function parseOlivinePrices(body: unknown, options: ParseOptions = {}): OlivinePrices {
   const range = options.priceRange ?? DEFAULT_PRICE_RANGE;
   if (!(range.min <= range.max)) throw new Error(`price range ${range.min}…${range.max} is empty`);
+  try {
+    return parseBody(body, range);
+  } catch (err) {
+    if (err instanceof PriceFormatError) throw err;
+    // Whatever slipped past the field checks (a RangeError deep in a library) still names a path.
+    throw new PriceFormatError('$', `could not be read: ${(err as Error).message}`);
+  }
+}
+
+function parseBody(body: unknown, range: PriceRange): OlivinePrices {
   const root = new Cursor(decodeBody(body));
   const shape = detectPriceShape(root.value);
   const warnings: string[] = [];
@@ -122,7 +132,7 @@ export function detectPriceShape(value: unknown): PriceShape {
 }
 
 /**
- * An OpenADR 3.0.1 PRICE event (the shape of the seed's sample_data/event_pricing.json) from
+ * An OpenADR 3.0.1 PRICE event (the shape of the reference implementation's sample_data/event_pricing.json) from
  * parsed prices or a plain interval list. Equal back-to-back intervals share the event's
  * `intervalPeriod`; otherwise each interval carries its own.
  */
@@ -179,6 +189,7 @@ function decodeBody(body: unknown): unknown {
   if (typeof body === 'string') text = body;
   else if (body instanceof Uint8Array) text = new TextDecoder().decode(body);
   if (text === undefined) return body;
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte-order mark
   if (text.trim() === '') throw new PriceFormatError('$', 'is not JSON: the body is empty');
   try {
     return JSON.parse(text);
@@ -199,7 +210,7 @@ function parseLive(
   const descriptor = root.objectAt('eventDescriptor');
   const eventID = descriptor.get('eventID').string();
   const comment = parseVtnComment(descriptor.get('vtnComment').value, descriptor.get('vtnComment').path);
-  warnings.push(...comment.warnings);
+  for (const w of comment.warnings) warnings.push(w);
   const properties = root.objectAt('eiActivePeriod').objectAt('properties');
   const startMs = readStart(properties.objectAt('dtstart').objectAt('datetime').get('value'));
   const signalList = root.objectAt('eiEventSignals').get('eiEventSignal');
@@ -218,8 +229,9 @@ function parseLive(
     indexes.push({ index: readIndexText(indexAt), at: indexAt });
     const payload = item.get('streamPayloadBase').array()[0];
     const price = readPrice(payload.objectAt('item').get('value'), range, warnings);
-    intervals.push({ start: formatIsoUtc(t), end: formatIsoUtc(t + length), price });
-    t += length;
+    const end = windowEnd(t, length, item.objectAt('duration').get('duration'));
+    intervals.push({ start: formatIsoUtc(t), end: formatIsoUtc(end), price });
+    t = end;
   }
   checkIndexes(indexes);
   // OpenADR 2.0b puts the window's total length here; Olivine's live feed leaves it out.
@@ -250,7 +262,8 @@ function parseSimple(
     indexes.push({ index, at: indexAt });
     const price = readPrice(signal.get('priceUSD_per_kWh'), range, warnings);
     const start = startMs + i * step;
-    intervals.push({ start: formatIsoUtc(start), end: formatIsoUtc(start + step), price });
+    const end = windowEnd(start, step, signal);
+    intervals.push({ start: formatIsoUtc(start), end: formatIsoUtc(end), price });
   });
   checkIndexes(indexes);
   checkTotal(totalAt, intervals.length * step, intervals.length);
@@ -261,7 +274,7 @@ function readStart(at: Cursor): number {
   return at.parse(parseIsoDateTime);
 }
 
-/** An interval or window length: a positive ISO 8601 duration of fixed length. */
+/** An interval or window length: a positive ISO 8601 duration of fixed length, at most MAX_PRICE_DURATION_MS. */
 function readLength(at: Cursor): number {
   const text = at.string();
   const parsed = at.parse(parseIsoDuration);
@@ -271,7 +284,15 @@ function readLength(at: Cursor): number {
   const ms = isoDurationToMs(parsed);
   if (ms < 0) at.fail(`${JSON.stringify(text)} is negative; a duration must be longer than zero`);
   if (ms === 0) at.fail(`${JSON.stringify(text)} is zero; a duration must be longer than zero`);
+  checkPriceDuration(at, ms);
   return ms;
+}
+
+/** `start + length`, refused at `at` when it falls past the last ISO 8601 date-time (year 9999). */
+function windowEnd(start: number, length: number, at: Cursor): number {
+  const end = start + length;
+  if (!(end <= LAST_ISO_MS)) at.fail('ends after the year 9999, past any date-time ISO 8601 can write');
+  return end;
 }
 
 function readIndexText(at: Cursor): number {

@@ -10,9 +10,9 @@ import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { packageRoot } from '../package-info';
-import { formatIsoUtc, parseIsoDateTime } from '../time/datetime';
+import { formatIsoUtc, LAST_ISO_MS, parseIsoDateTime } from '../time/datetime';
 import { isoDurationToMs } from '../time/duration';
-import { Cursor, PriceFormatError, childPath } from './json-path';
+import { checkPriceDuration, Cursor, PriceFormatError, childPath } from './json-path';
 
 /** An OpenADR 3 event as plain JSON (the schema in spec/ is the authority on its fields). */
 export type OpenAdrEvent = Record<string, unknown>;
@@ -82,6 +82,8 @@ export function parseOpenAdrPriceEvents(
         }
         // Without its own period, interval i follows the event's start by i durations (3.0.1 §event).
         const start = own ? own.start : eventPeriod!.start + i * length!;
+        if (!(start + length! <= LAST_ISO_MS))
+          interval.fail('ends after the year 9999, past any date-time ISO 8601 can write');
         const payloads = interval.get('payloads').array();
         const pricePayload = payloads.find((p) => (p.value as { type?: unknown }).type === 'PRICE');
         if (!pricePayload)
@@ -110,6 +112,7 @@ function readPeriod(at: Cursor): { start: number; length: number | undefined } {
   const durationAt = at.get('duration');
   if (durationAt.value === undefined) return { start, length: undefined };
   const length = durationAt.parse((v) => isoDurationToMs(v as string));
+  checkPriceDuration(durationAt, length);
   return { start, length };
 }
 

@@ -2,7 +2,16 @@
  * Fetching a price feed over HTTP: a timeout on every attempt (headers and body), retries with
  * exponential backoff for failures that may pass (network errors, timeouts, HTTP 5xx, 408, 429),
  * none for those that will not (other 4xx), and cancellation from outside (a node closing).
+ * The policy (which failures, how long to wait, Retry-After) is src/net/retry.ts.
  */
+import {
+  AbortedError,
+  AttemptTimeoutError,
+  isRetryableStatus,
+  parseRetryAfter,
+  withRetry,
+  withTimeout,
+} from '../net/retry';
 
 export class PriceFetchError extends Error {
   constructor(
@@ -10,6 +19,8 @@ export class PriceFetchError extends Error {
     /** Worth trying again: the failure may be temporary. */
     readonly retryable: boolean,
     readonly status?: number,
+    /** The server's Retry-After, ms, when it sent one. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'PriceFetchError';
@@ -28,7 +39,12 @@ export interface FetchOptions {
   /** Told before each wait, e.g. to show "retry 1/3 in 5 s". */
   onRetry?: (retry: number, delayMs: number, error: PriceFetchError) => void;
   headers?: Record<string, string>;
+  /** Largest body read, in bytes (default DEFAULT_MAX_PRICE_BYTES); a larger one fails at once. */
+  maxBytes?: number;
 }
+
+/** A day of 5-minute prices is about 30 kB; 2 MB is room for any real feed. */
+export const DEFAULT_MAX_PRICE_BYTES = 2 * 1024 * 1024;
 
 export interface FetchedText {
   text: string;
@@ -41,54 +57,99 @@ export interface FetchedText {
 export const MAX_BACKOFF_MS = 5 * 60_000;
 
 export async function fetchPriceText(url: string, options: FetchOptions): Promise<FetchedText> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const result = await fetchOnce(url, options);
-      return { ...result, attempts: attempt + 1 };
-    } catch (thrown) {
-      if (options.signal?.aborted) throw new PriceFetchError('cancelled', false);
-      const error = thrown instanceof PriceFetchError ? thrown : new PriceFetchError(String(thrown), true);
-      if (!error.retryable || attempt >= options.retries) {
-        if (attempt > 0) error.message = `${error.message} (after ${attempt + 1} attempts)`;
-        throw error;
-      }
-      const delay = Math.min(options.backoffMs * 2 ** attempt, MAX_BACKOFF_MS);
-      options.onRetry?.(attempt + 1, delay, error);
-      await sleep(delay, options.signal);
-    }
+  let attempts = 0;
+  try {
+    const result = await withRetry<Omit<FetchedText, 'attempts'>, PriceFetchError>(
+      () => {
+        attempts++;
+        return fetchOnce(url, options);
+      },
+      {
+        policy: {
+          retries: options.retries,
+          baseDelayMs: options.backoffMs,
+          maxDelayMs: MAX_BACKOFF_MS,
+          maxRetryAfterMs: MAX_BACKOFF_MS,
+        },
+        decide: (err) =>
+          err instanceof PriceFetchError
+            ? { retry: err.retryable, retryAfterMs: err.retryAfterMs }
+            : { retry: true },
+        signal: options.signal,
+        onRetry: options.onRetry,
+      },
+    );
+    return { ...result, attempts };
+  } catch (thrown) {
+    if (options.signal?.aborted) throw new PriceFetchError('cancelled', false);
+    const error = thrown instanceof PriceFetchError ? thrown : new PriceFetchError(String(thrown), true);
+    if (attempts > 1) error.message = `${error.message} (after ${attempts} attempts)`;
+    throw error;
   }
 }
 
 async function fetchOnce(url: string, options: FetchOptions): Promise<Omit<FetchedText, 'attempts'>> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, options.timeoutMs);
-  const cancel = (): void => controller.abort();
-  options.signal?.addEventListener('abort', cancel, { once: true });
   try {
-    const res = await fetch(url, {
-      signal: controller.signal,
-      headers: { accept: 'application/json', ...options.headers },
-      redirect: 'follow',
-    });
-    const text = await res.text();
-    if (!res.ok) {
-      const retryable = res.status >= 500 || res.status === 408 || res.status === 429;
-      throw new PriceFetchError(`HTTP ${res.status} ${res.statusText}`.trim(), retryable, res.status);
-    }
-    return { text, status: res.status, contentType: res.headers.get('content-type') ?? '' };
+    return await withTimeout(
+      async (signal) => {
+        const res = await fetch(url, {
+          signal,
+          headers: { accept: 'application/json', ...options.headers },
+          redirect: 'follow',
+        });
+        const text = await readLimited(res, options.maxBytes ?? DEFAULT_MAX_PRICE_BYTES);
+        if (!res.ok) {
+          throw new PriceFetchError(
+            `HTTP ${res.status} ${res.statusText}`.trim(),
+            isRetryableStatus(res.status),
+            res.status,
+            parseRetryAfter(res.headers.get('retry-after')),
+          );
+        }
+        return { text, status: res.status, contentType: res.headers.get('content-type') ?? '' };
+      },
+      options.timeoutMs,
+      options.signal,
+    );
   } catch (thrown) {
     if (thrown instanceof PriceFetchError) throw thrown;
-    if (timedOut) throw new PriceFetchError(`timed out after ${formatSeconds(options.timeoutMs)}`, true);
-    if (options.signal?.aborted) throw new PriceFetchError('cancelled', false);
+    if (thrown instanceof AttemptTimeoutError)
+      throw new PriceFetchError(`timed out after ${formatSeconds(options.timeoutMs)}`, true);
+    if (thrown instanceof AbortedError) throw new PriceFetchError('cancelled', false);
     throw new PriceFetchError(describeNetworkError(thrown), true);
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', cancel);
   }
+}
+
+/**
+ * The body as text, at most `maxBytes` of it: a larger one (by Content-Length, or counted as it
+ * arrives) is not worth retrying and fails before it fills memory.
+ */
+async function readLimited(res: Response, maxBytes: number): Promise<string> {
+  const tooBig = (): PriceFetchError => {
+    void res.body?.cancel().catch(() => undefined);
+    return new PriceFetchError(
+      `the response body is larger than ${maxBytes} bytes (the size limit)`,
+      false,
+      res.status,
+    );
+  };
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) throw tooBig();
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 /** Node's fetch says only "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND) is in `cause`. */
@@ -100,19 +161,4 @@ function describeNetworkError(thrown: unknown): string {
 
 function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new PriceFetchError('cancelled', false));
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new PriceFetchError('cancelled', false));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

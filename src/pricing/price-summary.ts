@@ -1,8 +1,33 @@
 /** Small facts about a price window: a one-line summary, the next fetch time, sample shifting. */
-import { calendarDateIn, formatIsoUtc } from '../time/datetime';
+import { calendarDateIn, formatIsoUtc, instantOf } from '../time/datetime';
 import { OLIVINE_TIME_ZONE, OlivinePrices } from './olivine';
 
 const HOUR = 3_600_000;
+
+/** The pieces of the summary, for callers that word it themselves (a node in the user's language). */
+export interface PriceWindowParts {
+  /** `24 h` (two decimals when the window is not whole hours). */
+  span: string;
+  /** Start in UTC as `MM-DD HH:MM`. */
+  at: string;
+  /** Lowest and highest price, rounded to 3 decimals. */
+  low: string;
+  high: string;
+}
+
+export function priceWindowParts(
+  prices: Pick<OlivinePrices, 'start' | 'end' | 'intervals'>,
+): PriceWindowParts {
+  const startMs = instantOf(prices.start);
+  const hours = (instantOf(prices.end) - startMs) / HOUR;
+  const values = prices.intervals.map((i) => i.price);
+  return {
+    span: Number.isInteger(hours) ? `${hours} h` : `${hours.toFixed(2)} h`,
+    at: formatIsoUtc(startMs).slice(5, 16).replace('T', ' '),
+    low: round(Math.min(...values)),
+    high: round(Math.max(...values)),
+  };
+}
 
 /**
  * `24 h from 02-19 05:00Z, 0.109–0.127 USD/kWh` (or without ` from …` when `withStart` is false):
@@ -12,14 +37,8 @@ export function describePriceWindow(
   prices: Pick<OlivinePrices, 'start' | 'end' | 'intervals'>,
   { withStart = true } = {},
 ): string {
-  const startMs = Date.parse(prices.start);
-  const hours = (Date.parse(prices.end) - startMs) / HOUR;
-  const values = prices.intervals.map((i) => i.price);
-  const low = Math.min(...values);
-  const high = Math.max(...values);
-  const at = formatIsoUtc(startMs).slice(5, 16).replace('T', ' ');
-  const span = Number.isInteger(hours) ? `${hours} h` : `${hours.toFixed(2)} h`;
-  return `${span}${withStart ? ` from ${at}Z` : ''}, ${round(low)}–${round(high)} USD/kWh`;
+  const { span, at, low, high } = priceWindowParts(prices);
+  return `${span}${withStart ? ` from ${at}Z` : ''}, ${low}–${high} USD/kWh`;
 }
 
 function round(price: number): string {
@@ -47,8 +66,8 @@ export function msUntilMinutePastHour(nowMs: number, minute: number): number {
  * The eventID becomes `sample-<Pacific date>` and a warning records the move.
  */
 export function shiftPricesTo(prices: OlivinePrices, startMs: number): OlivinePrices {
-  const delta = startMs - Date.parse(prices.start);
-  const move = (iso: string): string => formatIsoUtc(Date.parse(iso) + delta);
+  const delta = startMs - instantOf(prices.start);
+  const move = (iso: string): string => formatIsoUtc(instantOf(iso) + delta);
   const intervals = prices.intervals.map((i) => ({ start: move(i.start), end: move(i.end), price: i.price }));
   const { openadr: _passthrough, ...rest } = prices;
   return {

@@ -1,8 +1,8 @@
 /**
- * Schedules and prices → CTA-2045 signals, as the seed maps them.
+ * Schedules and prices → CTA-2045 signals, as the reference implementation maps them.
  *   -1 Shed, 0 Normal, 1 Load Up, 2 Advanced Load Up.
  */
-import { normalizeParams, NormalizedParams, PerInterval, SchedulerParams, SeedParams } from './params';
+import { normalizeParams, NormalizedParams, PerInterval, SchedulerParams, ReferenceParams } from './params';
 
 export const CTA2045_SHED = -1;
 export const CTA2045_NORMAL = 0;
@@ -32,7 +32,11 @@ export const DEFAULT_SIGNAL_THRESHOLDS: Readonly<SignalThresholds> = { loadUp: 0
 export function toCta2045Signals(
   schedule: { control: readonly number[] },
   params:
-    SchedulerParams | SeedParams | NormalizedParams | { maxInput: PerInterval } | { max_input: PerInterval },
+    | SchedulerParams
+    | ReferenceParams
+    | NormalizedParams
+    | { maxInput: PerInterval }
+    | { max_input: PerInterval },
   thresholds: Partial<SignalThresholds> = {},
 ): Cta2045Signal[] {
   const control = schedule.control;
@@ -115,7 +119,7 @@ export function numpyPercentile(values: readonly number[], percentile: number): 
   return gamma >= 0.5 ? above - diff * (1 - gamma) : below + diff * gamma;
 }
 
-/** The seed's direct mapping from prices to signals by percentile (defaults 75/50/25). */
+/** The reference implementation's direct mapping from prices to signals by percentile (defaults 75/50/25). */
 export function pricesToCta2045(
   prices: readonly number[],
   percentiles:

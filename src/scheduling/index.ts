@@ -1,10 +1,10 @@
-/** Water-heater scheduling: model, exact LP, javascript-lp-solver LP, the seed's heuristic, CTA-2045 mapping. */
+/** Water-heater scheduling: model, exact LP, javascript-lp-solver LP, the reference implementation's heuristic, CTA-2045 mapping. */
 export * from './params';
 export { simulateSoc, clipOverflow, findViolations } from './soc';
 export type { Violation, ViolationKind } from './soc';
 export { solveExact, isFeasible, unitCosts, greedyOrder } from './exact';
 export { solveWithLpSolver, buildSparseModel, LP_SOLVER_PRECISION } from './lp-solver';
-export { scheduleLp, seedFallback } from './lp';
+export { scheduleLp, referenceFallback } from './lp';
 export type { LpOptions } from './lp';
 export { scheduleHeuristic } from './heuristic';
 export { baselineCost, baselineControl, buildResult, intervalCosts } from './result';
@@ -13,3 +13,4 @@ export * from './cta2045';
 export * from './timeline';
 export * from './profile';
 export * from './plan';
+export * from './tank-energy';

@@ -1,7 +1,7 @@
 /**
  * The scheduling LP solved by javascript-lp-solver on the sparse formulation: explicit tank-level
  * variables linked by one balance equation per interval (about 3 non-zeros per row), instead of
- * the seed's dense lower-triangular cumulative sums (n²/2 non-zeros, far slower).
+ * the reference implementation's dense lower-triangular cumulative sums (n²/2 non-zeros, far slower).
  *
  * javascript-lp-solver's variables are non-negative, so every variable is shifted to start at its
  * lower bound: control[h] = minInput[h] + x_h, x_h ∈ [0, maxInput[h] − minInput[h]], and

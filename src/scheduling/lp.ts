@@ -1,14 +1,14 @@
 /**
- * scheduleLp: the exact optimum of the seed's LP — minimise Σ control·price/cop subject to the
+ * scheduleLp: the exact optimum of the reference implementation's LP — minimise Σ control·price/cop subject to the
  * output bounds and the tank staying within [minStorage, maxStorage] after every interval (and at
  * least finalSoc at the end, when given). Two engines that must agree on cost: the specialised
  * exact greedy (default, O(n log n)) and javascript-lp-solver on the sparse formulation.
- * Infeasible → converged: false and the seed's fallback (maxInput clipped so the tank never
+ * Infeasible → converged: false and the reference implementation's fallback (maxInput clipped so the tank never
  * overflows).
  */
 import { solveExact } from './exact';
 import { solveWithLpSolver } from './lp-solver';
-import { normalizeParams, NormalizedParams, SchedulerParams, SeedParams } from './params';
+import { normalizeParams, NormalizedParams, SchedulerParams, ReferenceParams } from './params';
 import { buildResult, LpEngine, ScheduleResult } from './result';
 import { clipOverflow } from './soc';
 
@@ -18,7 +18,7 @@ export interface LpOptions {
 }
 
 export function scheduleLp(
-  params: SchedulerParams | SeedParams | NormalizedParams,
+  params: SchedulerParams | ReferenceParams | NormalizedParams,
   options: LpOptions = {},
 ): ScheduleResult {
   const p = normalizeParams(params);
@@ -28,10 +28,10 @@ export function scheduleLp(
   }
   const control = engine === 'exact' ? solveExact(p) : solveWithLpSolver(p);
   if (control) return buildResult(control, p, true, 'lp', engine);
-  return buildResult(seedFallback(p), p, false, 'lp', engine);
+  return buildResult(referenceFallback(p), p, false, 'lp', engine);
 }
 
-/** The seed's schedule when the problem cannot be solved: maxInput, clipped against overflow. */
-export function seedFallback(p: NormalizedParams): number[] {
+/** The reference implementation's schedule when the problem cannot be solved: maxInput, clipped against overflow. */
+export function referenceFallback(p: NormalizedParams): number[] {
   return clipOverflow(p.maxInput, p);
 }

@@ -1,6 +1,6 @@
 /**
  * The scheduling model's parameters: what both schedulers take, in our camelCase names, plus the
- * seed's snake_case object (`initial_soc`, `min_storage_capacity`, …) so its users can paste what
+ * the reference implementation's snake_case object (`initial_soc`, `min_storage_capacity`, …) so its users can paste what
  * they already have. `normalizeParams` validates everything once and broadcasts scalars, so the
  * algorithms only ever see per-interval arrays of finite numbers.
  */
@@ -31,8 +31,8 @@ export interface SchedulerParams {
   finalSoc?: number;
 }
 
-/** The seed's Python parameter dict, as its users write it. */
-export interface SeedParams {
+/** The reference implementation's Python parameter dict, as its users write it. */
+export interface ReferenceParams {
   n?: number;
   price: readonly number[];
   load: readonly number[];
@@ -82,7 +82,9 @@ const SNAKE_TO_CAMEL: Record<string, keyof SchedulerParams> = {
   final_soc: 'finalSoc',
 };
 
-type AnyParams = SchedulerParams | SeedParams | NormalizedParams;
+const SNAKE_ENTRIES = Object.entries(SNAKE_TO_CAMEL);
+
+type AnyParams = SchedulerParams | ReferenceParams | NormalizedParams;
 
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
@@ -108,7 +110,14 @@ function numberList(field: string, value: unknown, n?: number): number[] {
   if (n !== undefined && value.length !== n) {
     throw new SchedulingParamsError(field, `must have ${n} values (one per price), got ${value.length}`);
   }
-  return value.map((v, i) => finiteNumber(`${field}[${i}]`, v));
+  // A loop, not map(): the field name is built only for the value that is wrong (this runs on
+  // every plan), and a hole in a sparse array is refused like undefined.
+  const out = value.slice() as number[];
+  for (let i = 0; i < out.length; i++) {
+    const v: unknown = out[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) finiteNumber(`${field}[${i}]`, v);
+  }
+  return out;
 }
 
 function perInterval(field: string, value: unknown, n: number): number[] {
@@ -120,17 +129,17 @@ function perInterval(field: string, value: unknown, n: number): number[] {
   );
 }
 
-/** Read camelCase or the seed's snake_case keys into one camelCase record (camelCase wins). */
+/** Read camelCase or the reference implementation's snake_case keys into one camelCase record (camelCase wins). */
 function readKeys(input: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...input };
-  for (const [snake, camel] of Object.entries(SNAKE_TO_CAMEL)) {
+  for (const [snake, camel] of SNAKE_ENTRIES) {
     if (out[camel] === undefined && input[snake] !== undefined) out[camel] = input[snake];
   }
   return out;
 }
 
 /**
- * Validate parameters (camelCase or the seed's snake_case) and broadcast scalars.
+ * Validate parameters (camelCase or the reference implementation's snake_case) and broadcast scalars.
  * Throws a SchedulingParamsError naming the field on any problem.
  */
 export function normalizeParams(input: AnyParams): NormalizedParams {
@@ -146,10 +155,11 @@ export function normalizeParams(input: AnyParams): NormalizedParams {
   }
   const load = numberList('load', raw.load, n);
   const cop = perInterval('cop', raw.cop, n);
-  cop.forEach((c, i) => {
+  for (let i = 0; i < n; i++) {
+    const c = cop[i];
     if (!(c > 0))
       throw new SchedulingParamsError(Array.isArray(raw.cop) ? `cop[${i}]` : 'cop', `must be > 0, got ${c}`);
-  });
+  }
   const initialSoc = finiteNumber('initialSoc', raw.initialSoc);
   const minStorage = finiteNumber('minStorage', raw.minStorage);
   const maxStorage = finiteNumber('maxStorage', raw.maxStorage);

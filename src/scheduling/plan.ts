@@ -6,11 +6,12 @@
 import { Cta2045Signal, SignalThresholds, toCta2045Signals } from './cta2045';
 import { scheduleHeuristic } from './heuristic';
 import { scheduleLp } from './lp';
-import { normalizeParams, SchedulerParams, SchedulingParamsError, SeedParams } from './params';
+import { normalizeParams, SchedulerParams, SchedulingParamsError, ReferenceParams } from './params';
 import { Algorithm, LpEngine, ScheduleResult } from './result';
 import { drawForIntervals, DrawProfileName } from './profile';
 import { iso, PriceInterval } from './timeline';
 import { Violation } from './soc';
+import { instantOf } from '../time/datetime';
 
 /** A heat-pump water heater, in the units people know (defaults: an 80-gallon HPWH). */
 export interface HeaterSettings {
@@ -78,7 +79,7 @@ export interface ScheduleOptions {
 }
 
 const hoursOf = (i: { start: string; end: string }): number =>
-  (Date.parse(i.end) - Date.parse(i.start)) / 3_600_000;
+  (instantOf(i.end) - instantOf(i.start)) / 3_600_000;
 
 /** Scheduler parameters for a timeline: per-interval output limits from each interval's length. */
 export function paramsForTimeline(
@@ -149,7 +150,7 @@ export function resolveHeater(settings: Partial<HeaterSettings>): HeaterSettings
 
 /** Run the chosen scheduler. */
 export function runScheduler(
-  params: SchedulerParams | SeedParams,
+  params: SchedulerParams | ReferenceParams,
   options: Pick<ScheduleOptions, 'algorithm' | 'engine'>,
 ): ScheduleResult {
   if (options.algorithm === 'heuristic') return scheduleHeuristic(params);
@@ -160,7 +161,7 @@ export function runScheduler(
 /** Schedule a timeline with the given parameters and put the answer in the pipeline's shape. */
 export function scheduleTimeline(
   timeline: readonly PriceInterval[],
-  params: SchedulerParams | SeedParams,
+  params: SchedulerParams | ReferenceParams,
   options: ScheduleOptions,
 ): SchedulePayload {
   const p = normalizeParams(params);
@@ -236,7 +237,7 @@ export function planFrom(
   timeline: readonly PriceInterval[],
   state: PlanState,
 ): Plan {
-  const nowMs = now instanceof Date ? now.getTime() : typeof now === 'number' ? now : Date.parse(now);
+  const nowMs = now instanceof Date ? now.getTime() : typeof now === 'number' ? now : instantOf(now);
   if (!Number.isFinite(nowMs)) throw new Error(`planFrom: now must be a date, got ${JSON.stringify(now)}`);
   if (!state || typeof state.soc !== 'number' || !Number.isFinite(state.soc)) {
     throw new SchedulingParamsError(
@@ -253,8 +254,8 @@ export function planFrom(
   const remaining: PriceInterval[] = [];
   const load: number[] = [];
   timeline.forEach((interval, i) => {
-    const start = Date.parse(interval.start);
-    const end = Date.parse(interval.end);
+    const start = instantOf(interval.start);
+    const end = instantOf(interval.end);
     if (end <= nowMs) return;
     const from = Math.max(start, nowMs);
     remaining.push({ ...interval, start: iso(from) });
@@ -277,6 +278,6 @@ export function planFrom(
     thresholds: state.thresholds,
   });
   const first = payload.intervals[0];
-  const current = Date.parse(first.start) <= nowMs && nowMs < Date.parse(first.end) ? first : null;
+  const current = instantOf(first.start) <= nowMs && nowMs < instantOf(first.end) ? first : null;
   return { ...payload, current };
 }

@@ -3,6 +3,7 @@
  * 'flat' spreads the daily draw evenly; 'residential' follows a typical household's day (morning
  * and evening peaks, little at night), by the local hour of the heater's time zone.
  */
+import { instantOf } from '../time/datetime';
 
 export type DrawProfileName = 'flat' | 'residential';
 
@@ -62,8 +63,8 @@ export function drawForIntervals(
   }
   checkTimeZone(timeZone);
   return intervals.map(({ start, end }) => {
-    const a = Date.parse(start);
-    const b = Date.parse(end);
+    const a = instantOf(start);
+    const b = instantOf(end);
     if (profile === 'flat') return (dailyKwh * (b - a)) / 86_400_000;
     let kwh = 0;
     for (let t = a; t < b;) {

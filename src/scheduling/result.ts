@@ -2,8 +2,14 @@
  * What every scheduler returns: the schedule, its cost and tank trace, whether it actually keeps
  * every limit (checked, never assumed), and what it saves against the just-in-time baseline.
  */
-import { normalizeParams, NormalizedParams, requiredLevelAfter, SchedulerParams, SeedParams } from './params';
-import { findViolations, socTrace, Violation } from './soc';
+import {
+  normalizeParams,
+  NormalizedParams,
+  requiredLevelAfter,
+  SchedulerParams,
+  ReferenceParams,
+} from './params';
+import { findViolations, Violation } from './soc';
 
 export type Algorithm = 'lp' | 'heuristic';
 export type LpEngine = 'exact' | 'javascript-lp-solver';
@@ -16,7 +22,7 @@ export interface ScheduleResult {
   /** Tank energy at every boundary: n + 1 values (kWh). */
   soc: number[];
   totalCost: number;
-  /** The scheduler's own claim: it solved the problem (false → the seed's fallback schedule). */
+  /** The scheduler's own claim: it solved the problem (false → the reference implementation's fallback schedule). */
   converged: boolean;
   /** Every limit holds (checked by simulating the tank). */
   feasible: boolean;
@@ -32,17 +38,11 @@ export interface ScheduleResult {
   engine?: LpEngine;
 }
 
-/** Cost per interval in the seed's arithmetic order: control · price / cop. */
+/** Cost per interval in the reference implementation's arithmetic order: control · price / cop. */
 export function intervalCosts(control: readonly number[], p: NormalizedParams): number[] {
   const cost = new Array<number>(p.n);
   for (let h = 0; h < p.n; h++) cost[h] = (control[h] * p.price[h]) / p.cop[h];
   return cost;
-}
-
-function sum(values: readonly number[]): number {
-  let total = 0;
-  for (const v of values) total += v;
-  return total;
 }
 
 /**
@@ -62,9 +62,27 @@ export function baselineControl(p: NormalizedParams): number[] {
 }
 
 /** What the heater would pay without shifting ($), see baselineControl. */
-export function baselineCost(params: SchedulerParams | SeedParams | NormalizedParams): number {
-  const p = normalizeParams(params);
-  return sum(intervalCosts(baselineControl(p), p));
+export function baselineCost(params: SchedulerParams | ReferenceParams | NormalizedParams): number {
+  return baselineCostOf(normalizeParams(params));
+}
+
+/**
+ * baselineCost of checked parameters, in one pass: the same arithmetic in the same order as
+ * summing intervalCosts(baselineControl(p)), without the two arrays (this runs on every plan).
+ */
+function baselineCostOf(p: NormalizedParams): number {
+  const { n, load, minInput, maxInput, price, cop } = p;
+  const last = n - 1;
+  let total = 0;
+  let soc = p.initialSoc;
+  for (let h = 0; h < n; h++) {
+    const required = h === last ? requiredLevelAfter(p, h) : p.minStorage;
+    const needed = required + load[h] - soc;
+    const control = Math.min(maxInput[h], Math.max(minInput[h], needed));
+    soc = soc + control - load[h];
+    total += (control * price[h]) / cop[h];
+  }
+  return total;
 }
 
 /** Assemble a result from a schedule (costs, tank trace, limit check, savings). */
@@ -75,15 +93,25 @@ export function buildResult(
   algorithm: Algorithm,
   engine?: LpEngine,
 ): ScheduleResult {
-  const cost = intervalCosts(control, p);
-  const totalCost = sum(cost);
-  const baseline = sum(intervalCosts(baselineControl(p), p));
-  const violations = findViolations(control, p);
+  // Costs, their total and the tank trace in one pass (the arithmetic of intervalCosts, sum and
+  // socTrace, in their order): building the result must stay cheap next to the solver.
+  const n = p.n;
+  const cost = new Array<number>(n);
+  const soc = new Array<number>(n + 1);
+  soc[0] = p.initialSoc;
+  let totalCost = 0;
+  for (let h = 0; h < n; h++) {
+    cost[h] = (control[h] * p.price[h]) / p.cop[h];
+    totalCost += cost[h];
+    soc[h + 1] = soc[h] + control[h] - p.load[h];
+  }
+  const baseline = baselineCostOf(p);
+  const violations = findViolations(control, p, soc);
   const savings = baseline - totalCost;
   const result: ScheduleResult = {
     control,
     cost,
-    soc: socTrace(control, p),
+    soc,
     totalCost,
     converged,
     feasible: violations.length === 0,

@@ -1,6 +1,6 @@
 /**
  * The tank model shared by every scheduler: soc[0] = initialSoc, soc[h+1] = soc[h] + control[h] −
- * load[h], no losses. The arithmetic is written in the seed's order so results match it bit for bit.
+ * load[h], no losses. The arithmetic is written in the reference implementation's order so results match it bit for bit.
  */
 import {
   energyTolerance,
@@ -8,13 +8,13 @@ import {
   NormalizedParams,
   requiredLevelAfter,
   SchedulerParams,
-  SeedParams,
+  ReferenceParams,
 } from './params';
 
 /** Tank energy at every interval boundary: n + 1 values, soc[0] = initialSoc. */
 export function simulateSoc(
   control: readonly number[],
-  params: SchedulerParams | SeedParams | NormalizedParams,
+  params: SchedulerParams | ReferenceParams | NormalizedParams,
 ): number[] {
   const p = normalizeParams(params);
   if (control.length !== p.n) {
@@ -32,8 +32,8 @@ export function socTrace(control: readonly number[], p: NormalizedParams): numbe
 }
 
 /**
- * The seed's overflow clip: walk forward and cut any interval that would push the tank above
- * maxStorage (never below 0). Also the seed's fallback schedule when applied to maxInput.
+ * The reference implementation's overflow clip: walk forward and cut any interval that would push the tank above
+ * maxStorage (never below 0). Also the reference implementation's fallback schedule when applied to maxInput.
  */
 export function clipOverflow(schedule: readonly number[], p: NormalizedParams): number[] {
   const clipped = schedule.slice();
@@ -58,32 +58,47 @@ export interface Violation {
   message: string;
 }
 
+function violation(
+  kind: ViolationKind,
+  interval: number,
+  value: number,
+  limit: number,
+  what: string,
+): Violation {
+  return { kind, interval, value, limit, message: `interval ${interval}: ${what} (${value} vs ${limit})` };
+}
+
 /** Every limit the schedule breaks (beyond a tolerance of 1e-9 of the problem's scale). */
-export function findViolations(control: readonly number[], p: NormalizedParams): Violation[] {
+export function findViolations(
+  control: readonly number[],
+  p: NormalizedParams,
+  soc: readonly number[] = socTrace(control, p),
+): Violation[] {
   const tol = energyTolerance(p);
-  const soc = socTrace(control, p);
   const out: Violation[] = [];
-  const add = (kind: ViolationKind, interval: number, value: number, limit: number, what: string) =>
-    out.push({
-      kind,
-      interval,
-      value,
-      limit,
-      message: `interval ${interval}: ${what} (${value} vs ${limit})`,
-    });
+  const { minInput, maxInput, minStorage, maxStorage } = p;
   for (let h = 0; h < p.n; h++) {
-    if (control[h] < p.minInput[h] - tol)
-      add('minInput', h, control[h], p.minInput[h], 'output below minInput');
-    if (control[h] > p.maxInput[h] + tol)
-      add('maxInput', h, control[h], p.maxInput[h], 'output above maxInput');
+    const e = control[h];
     const level = soc[h + 1];
-    if (level < p.minStorage - tol) add('minStorage', h, level, p.minStorage, 'tank below minStorage');
-    if (level > p.maxStorage + tol) add('maxStorage', h, level, p.maxStorage, 'tank above maxStorage');
+    // One comparison per limit for the usual schedule that keeps them all.
+    if (
+      e >= minInput[h] - tol &&
+      e <= maxInput[h] + tol &&
+      level >= minStorage - tol &&
+      level <= maxStorage + tol
+    )
+      continue;
+    if (e < minInput[h] - tol) out.push(violation('minInput', h, e, minInput[h], 'output below minInput'));
+    if (e > maxInput[h] + tol) out.push(violation('maxInput', h, e, maxInput[h], 'output above maxInput'));
+    if (level < minStorage - tol)
+      out.push(violation('minStorage', h, level, minStorage, 'tank below minStorage'));
+    if (level > maxStorage + tol)
+      out.push(violation('maxStorage', h, level, maxStorage, 'tank above maxStorage'));
   }
   const last = p.n - 1;
   const required = requiredLevelAfter(p, last);
   if (p.finalSoc !== undefined && required > p.minStorage && soc[p.n] < required - tol) {
-    add('finalSoc', last, soc[p.n], required, 'tank below finalSoc at the end');
+    out.push(violation('finalSoc', last, soc[p.n], required, 'tank below finalSoc at the end'));
   }
   return out;
 }

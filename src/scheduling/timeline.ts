@@ -1,8 +1,10 @@
 /**
  * Price timelines: what the scheduler nodes accept as `msg.payload` — the VEN's timeline
- * `[{start, end, price, …}]`, an OpenADR 3 event (the seed's event_pricing.json shape), or a plain
+ * `[{start, end, price, …}]`, an OpenADR 3 event (the reference implementation's event_pricing.json shape), or a plain
  * array of prices — turned into one shape with start/end as ISO-8601 UTC strings.
  */
+import { instantOf, parseIsoDateTimeTolerant } from '../time/datetime';
+import { isoDurationToMs, parseIsoDurationTolerant } from '../time/duration';
 
 export interface PriceInterval {
   start: string;
@@ -14,28 +16,33 @@ export interface PriceInterval {
   intervalID?: number | string;
 }
 
-const DURATION =
-  /^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
-
-/** ISO-8601 duration (weeks, days, hours, minutes, seconds) → milliseconds. Years/months are rejected. */
-export function parseIsoDuration(text: string): number {
-  const m = typeof text === 'string' ? DURATION.exec(text.trim()) : null;
-  if (!m || text.trim() === 'P' || text.trim().endsWith('T')) {
+/**
+ * The length of an interval's ISO 8601 duration in ms (the tolerant reading: what a VEN passes
+ * on). Years and months are refused: a price interval has a fixed length.
+ */
+export function intervalDurationMs(text: string): number {
+  let ms = NaN;
+  try {
+    ms = isoDurationToMs(parseIsoDurationTolerant(text));
+  } catch {
+    // reported below
+  }
+  if (!(ms >= 0)) {
     throw new Error(
       `"${String(text)}" is not an ISO-8601 duration this scheduler understands (e.g. PT1H, PT15M, P1D)`,
     );
   }
-  const [, w, d, h, min, s] = m.map((v) => (v === undefined ? 0 : Number(v)));
-  return ((((w * 7 + d) * 24 + h) * 60 + min) * 60 + s) * 1000;
+  return ms;
 }
 
+/** A time as ms since the epoch: a Date, epoch milliseconds, or an ISO 8601 string (no zone = UTC). */
 function toTime(field: string, value: unknown): number {
   const t =
     value instanceof Date
       ? value.getTime()
-      : typeof value === 'string' || typeof value === 'number'
-        ? new Date(value).getTime()
-        : NaN;
+      : typeof value === 'number'
+        ? value
+        : (parseIsoDateTimeTolerant(value) ?? NaN);
   if (!Number.isFinite(t))
     throw new Error(`${field} must be a date (ISO-8601 string), got ${JSON.stringify(value)}`);
   return t;
@@ -102,9 +109,9 @@ function fromTimeline(items: unknown[]): PriceInterval[] {
       interval.intervalID = it.intervalID;
     return interval;
   });
-  out.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+  out.sort((a, b) => instantOf(a.start) - instantOf(b.start));
   for (let i = 1; i < out.length; i++) {
-    if (Date.parse(out[i].start) < Date.parse(out[i - 1].end)) {
+    if (instantOf(out[i].start) < instantOf(out[i - 1].end)) {
       throw new Error(`msg.payload: intervals starting ${out[i - 1].start} and ${out[i].start} overlap`);
     }
   }
@@ -136,7 +143,7 @@ function fromOpenAdrEvent(event: OpenAdrEvent): PriceInterval[] {
       const period = { ...event.intervalPeriod, ...interval.intervalPeriod };
       if (!period.duration)
         throw new Error(`OpenADR event interval ${interval.id ?? i}: no intervalPeriod.duration`);
-      const duration = parseIsoDuration(period.duration);
+      const duration = intervalDurationMs(period.duration);
       const start = interval.intervalPeriod?.start
         ? toTime(`event interval ${interval.id ?? i} start`, interval.intervalPeriod.start)
         : i === 0 || !Number.isFinite(cursor)

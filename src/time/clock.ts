@@ -13,9 +13,25 @@ export interface Clock {
   clearTimeout(handle: TimerHandle | null | undefined): void;
 }
 
+/**
+ * Node fires a timer after 1 ms when asked for more than 2^31 - 1 ms (about 24.8 days): longer
+ * waits are cut into pieces of at most that, or a far-away boundary would fire at once, in a loop.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const realClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => ({ id: setTimeout(fn, Math.max(0, ms)) }),
+  setTimeout: (fn, ms) => {
+    if (!(ms > MAX_TIMER_MS)) return { id: setTimeout(fn, Math.max(0, ms || 0)) };
+    const due = Date.now() + ms;
+    const handle: { id: unknown } = { id: null };
+    const arm = (): void => {
+      const left = due - Date.now();
+      handle.id = left > MAX_TIMER_MS ? setTimeout(arm, MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left));
+    };
+    arm();
+    return handle;
+  },
   clearTimeout: (h) => {
     if (h) clearTimeout(h.id as NodeJS.Timeout);
   },
@@ -44,9 +60,9 @@ export function scaledClock(
       const arm = (): void => {
         const left = due - now();
         if (left <= 0) fn();
-        else handle.id = setTimeout(arm, Math.max(1, Math.ceil(left / factor)));
+        else handle.id = setTimeout(arm, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(left / factor))));
       };
-      handle.id = setTimeout(arm, Math.max(0, Math.ceil(ms / factor)));
+      handle.id = setTimeout(arm, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(ms / factor))));
       return handle;
     },
     clearTimeout: (h) => {

@@ -1,8 +1,9 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { BrowserSession, launchBrowser, screenshot } from '../support/browser';
-import { NodeRedInstance, repoRoot, startNodeRed } from '../support/node-red-process';
+import { screenshot } from '../support/browser';
+import { editorSession } from '../support/editor-session';
+import { repoRoot } from '../support/node-red-process';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
   'node-red': { nodes: Record<string, string> };
@@ -18,22 +19,11 @@ function paletteTypes(): string[] {
 
 describe('browser: the Node-RED editor with this pack installed', function () {
   this.timeout(120000);
-  let red: NodeRedInstance;
-  let browser: BrowserSession;
-
-  before(async function () {
-    browser = await launchBrowser(this);
-    red = await startNodeRed();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await red?.stop();
-  });
+  const editor = editorSession();
 
   it('lists every node of the pack in the "OpenADR 3" palette category, without console errors', async () => {
-    const { page, errors } = browser;
-    await page.goto(red.url, { waitUntil: 'domcontentloaded' });
+    const { page, errors } = editor.browser;
+    await page.goto(editor.red.url, { waitUntil: 'domcontentloaded' });
     await page.waitForSelector('#red-ui-palette-container', { timeout: 30000 });
     const expected = paletteTypes();
     assert.ok(expected.length > 0, 'the pack has palette nodes');
@@ -64,7 +54,7 @@ describe('browser: the Node-RED editor with this pack installed', function () {
   });
 
   it('opens the edit dialog of every node, config nodes included, without console errors', async () => {
-    const { page, errors } = browser;
+    const { page, errors } = editor.browser;
     const types = Object.keys(pkg['node-red'].nodes);
     // Import one of each node into the editor (not deployed: nothing starts listening).
     await page.evaluate((all: string[]) => {

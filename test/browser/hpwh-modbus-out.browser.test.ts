@@ -3,63 +3,38 @@
  * fills the map from the runtime, and a bad map shows the runtime's errors naming the field.
  */
 import assert from 'assert';
-import { BrowserSession, launchBrowser, screenshot } from '../support/browser';
-import { NodeRedInstance, startNodeRed } from '../support/node-red-process';
+import { screenshot } from '../support/browser';
+import { editorSession, editNode, openEditor } from '../support/editor-session';
 
 describe('browser: hpwh-modbus-out editor', function () {
   this.timeout(120000);
-  let red: NodeRedInstance;
-  let browser: BrowserSession;
-
-  before(async function () {
-    browser = await launchBrowser(this);
-    red = await startNodeRed({
-      flows: [
-        { id: 'tab-mb', type: 'tab', label: 'modbus editor' },
-        {
-          id: 'n-mb',
-          z: 'tab-mb',
-          type: 'hpwh-modbus-out',
-          name: 'tank',
-          transport: 'tcp',
-          host: '127.0.0.1',
-          port: 1,
-          unitId: 1,
-          pollSeconds: 0,
-          reconnectSeconds: 60,
-          registerMap: '',
-          configVersion: 1,
-          x: 200,
-          y: 100,
-          wires: [[], []],
-        },
-      ],
-    });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await red?.stop();
+  const editor = editorSession({
+    flows: [
+      { id: 'tab-mb', type: 'tab', label: 'modbus editor' },
+      {
+        id: 'n-mb',
+        z: 'tab-mb',
+        type: 'hpwh-modbus-out',
+        name: 'tank',
+        transport: 'tcp',
+        host: '127.0.0.1',
+        port: 1,
+        unitId: 1,
+        pollSeconds: 0,
+        reconnectSeconds: 60,
+        registerMap: '',
+        configVersion: 1,
+        x: 200,
+        y: 100,
+        wires: [[], []],
+      },
+    ],
   });
 
   it('switches transport fields, loads the EXAMPLE map and shows map errors naming the field', async () => {
-    const { page, errors } = browser;
-    await page.goto(red.url, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('#red-ui-palette-container [data-palette-type="hpwh-modbus-out"]', {
-      timeout: 30000,
-    });
-    await page.waitForFunction(() => {
-      const w = window as unknown as { RED?: { nodes?: { node(id: string): unknown } } };
-      return !!w.RED?.nodes?.node('n-mb');
-    });
-    await page.evaluate(() => {
-      const RED = (
-        window as unknown as {
-          RED: { editor: { edit(n: unknown): void }; nodes: { node(id: string): unknown } };
-        }
-      ).RED;
-      RED.editor.edit(RED.nodes.node('n-mb'));
-    });
+    const { page, errors } = editor.browser;
+    await openEditor(editor, 'hpwh-modbus-out');
+    await editNode(page, 'n-mb');
     await page.waitForSelector('#node-input-registerMap', { state: 'visible' });
     // The flow leaves timeoutMs out (as flows from before a field existed do): blank is the default, not invalid.
     assert.ok(!(await page.$eval('#node-input-timeoutMs', (el) => el.classList.contains('input-error'))));

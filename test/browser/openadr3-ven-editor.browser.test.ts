@@ -4,8 +4,8 @@
  * version 2 — the editor fills missing properties with defaults, so this must not become `auto`.
  */
 import assert from 'assert';
-import { BrowserSession, launchBrowser, screenshot } from '../support/browser';
-import { NodeRedInstance, startNodeRed } from '../support/node-red-process';
+import { screenshot } from '../support/browser';
+import { editorSession, importNodes, openDialog, openEditor, saveDialog } from '../support/editor-session';
 
 interface Saved {
   push?: string;
@@ -15,54 +15,21 @@ interface Saved {
 
 describe('browser: openadr3-ven push settings in the editor', function () {
   this.timeout(120000);
-  let red: NodeRedInstance;
-  let browser: BrowserSession;
-
-  before(async function () {
-    browser = await launchBrowser(this);
-    red = await startNodeRed();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await red?.stop();
-  });
+  const editor = editorSession();
 
   it('migrates version-1 nodes in the dialog and shows the rows of the chosen mode', async () => {
-    const { page, errors } = browser;
-    await page.goto(red.url, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('#red-ui-palette-container [data-palette-type="openadr3-ven"]', {
-      timeout: 30000,
-    });
-    await page.evaluate(() => {
-      const w = window as unknown as { RED: { view: { importNodes(n: unknown[]): void } } };
-      w.RED.view.importNodes([
-        { id: 'ven-v1-hook', type: 'openadr3-ven', configVersion: 1, webhook: true, x: 200, y: 60 },
-        { id: 'ven-v1-poll', type: 'openadr3-ven', configVersion: 1, webhook: false, x: 200, y: 120 },
-        { id: 'ven-v2', type: 'openadr3-ven', configVersion: 2, push: 'mqtt', x: 200, y: 180 },
-      ]);
-    });
+    const { page, errors } = editor.browser;
+    await openEditor(editor, 'openadr3-ven');
+    await importNodes(page, [
+      { id: 'ven-v1-hook', type: 'openadr3-ven', configVersion: 1, webhook: true, x: 200, y: 60 },
+      { id: 'ven-v1-poll', type: 'openadr3-ven', configVersion: 1, webhook: false, x: 200, y: 120 },
+      { id: 'ven-v2', type: 'openadr3-ven', configVersion: 2, push: 'mqtt', x: 200, y: 180 },
+    ]);
 
-    const open = async (id: string): Promise<void> => {
-      await page.evaluate((nodeId: string) => {
-        const w = window as unknown as {
-          RED: { editor: { edit(n: unknown): void }; nodes: { node(id: string): unknown } };
-        };
-        w.RED.editor.edit(w.RED.nodes.node(nodeId));
-      }, id);
-      await page.waitForSelector('#node-input-push', { timeout: 10000 });
-      await page.waitForTimeout(300);
-    };
+    const open = (id: string): Promise<void> => openDialog(page, id, '#node-input-push');
     const visible = (selector: string): Promise<boolean> => page.isVisible(selector);
-    const save = async (id: string): Promise<Saved> => {
-      await page.click('#node-dialog-ok');
-      await page.waitForSelector('.red-ui-tray', { state: 'detached', timeout: 10000 });
-      return page.evaluate((nodeId: string) => {
-        const w = window as unknown as { RED: { nodes: { node(id: string): Saved } } };
-        const n = w.RED.nodes.node(nodeId);
-        return { push: n.push, configVersion: n.configVersion, safetyPollS: n.safetyPollS };
-      }, id);
-    };
+    const save = (id: string): Promise<Saved> =>
+      saveDialog<Saved>(page, id, ['push', 'configVersion', 'safetyPollS']);
 
     await open('ven-v1-hook');
     assert.strictEqual(await page.inputValue('#node-input-push'), 'webhook');

@@ -41,8 +41,9 @@ describe('browser: the VTN status page in Chromium', function () {
 
   before(async function () {
     browser = await launchBrowser(this);
-    vtn = await createVtn({ store: ':memory:' });
-    // Bound beyond loopback: VEN and report details need BL credentials.
+    // Bound beyond loopback (plain HTTP there only behind a TLS-terminating proxy): VEN and
+    // report details need BL credentials.
+    vtn = await createVtn({ store: ':memory:', trustProxy: true, publicUrl: 'https://vtn.example.com' });
     const { port } = await vtn.listen(0, '0.0.0.0');
     base = `http://127.0.0.1:${port}`;
     const bl = await token(base, 'bl_client', '1001');
@@ -69,8 +70,22 @@ describe('browser: the VTN status page in Chromium', function () {
     await vtn?.close();
   });
 
-  it('shows programs and events with a price chart, and hides VEN details from anonymous visitors', async () => {
+  it('shows anonymous visitors only where the API is and a sign-in link', async () => {
     const { page, errors } = browser;
+    await page.goto(`${base}/`);
+    assert.match((await page.textContent('#api')) ?? '', /openadr3\/3\.0\.1/);
+    for (const section of ['#programs', '#events', '#vens', '#reports', '#subscriptions'])
+      assert.strictEqual(await page.$(section), null, `no ${section} without sign-in`);
+    assert.ok(await page.$('#sign-in-link'));
+    await screenshot(page, 'vtn-status-anonymous');
+    assert.deepStrictEqual(errors, [], 'no console errors (the CSP allows what the page uses)');
+  });
+
+  it('shows programs, events with a price chart, VENs and reports to a browser signed in with BL credentials', async () => {
+    const { page, errors } = browser;
+    await page.setExtraHTTPHeaders({
+      authorization: `Basic ${Buffer.from('bl_client:1001').toString('base64')}`,
+    });
     await page.goto(`${base}/`);
     assert.strictEqual(await page.textContent('#count-programs'), '1');
     assert.strictEqual(await page.textContent('#count-events'), '1');
@@ -80,18 +95,6 @@ describe('browser: the VTN status page in Chromium', function () {
     assert.ok(chart, 'the event row has a price chart');
     const box = await chart!.boundingBox();
     assert.ok(box && box.width > 20 && box.height > 5, `the chart is drawn (${JSON.stringify(box)})`);
-    assert.strictEqual(await page.$('#vens'), null, 'no VEN table without sign-in');
-    assert.ok(await page.$('#sign-in-link'));
-    await screenshot(page, 'vtn-status-anonymous');
-    assert.deepStrictEqual(errors, []);
-  });
-
-  it('shows VENs and recent reports to a browser signed in with BL credentials', async () => {
-    const { page, errors } = browser;
-    await page.setExtraHTTPHeaders({
-      authorization: `Basic ${Buffer.from('bl_client:1001').toString('base64')}`,
-    });
-    await page.goto(`${base}/`);
     assert.match((await page.textContent('#vens')) ?? '', /water-heater-17/);
     assert.match((await page.textContent('#reports')) ?? '', /telemetry-1/);
     await screenshot(page, 'vtn-status-signed-in');

@@ -64,7 +64,7 @@ describe('e2e: npm start (the demo runner)', function () {
       assert.ok(set.enabled && !set.err, `node set loaded without error: ${JSON.stringify(set)}`);
 
     // The pipeline: program and event on the VTN, a schedule, a command acked by the heater, a report.
-    const vtn = await demoVtnReader(vtnPort);
+    const vtn = await demoVtnReader(vtnPort, userDir);
     await vtn.waitForPricing(30000);
 
     const state = await waitFor(

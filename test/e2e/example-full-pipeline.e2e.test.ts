@@ -115,7 +115,7 @@ describe('e2e: examples/full-pipeline.json (the demo flow)', function () {
     assert.match(red.log(), /enter the OAuth2 client id and secret/);
     assert.doesNotMatch(red.log(), /\[error\]/, red.log());
     // The VTN runs anyway (with the demo clients while its Clients field is empty), still empty.
-    const vtn = await demoVtnReader(vtnPort);
+    const vtn = await demoVtnReader(vtnPort, red.userDir);
     assert.deepStrictEqual(await vtn.get('/programs'), [], 'nothing was published without credentials');
 
     // 2 · The user enters the credentials (here through the Admin API, as scripts/start.js does).

@@ -6,22 +6,14 @@
  */
 import assert from 'assert';
 import crypto from 'crypto';
-import mqtt, { type MqttClient } from 'mqtt';
-import { BROKER_URL, requireBroker } from '../support/mqtt-broker';
+import type { MqttClient } from 'mqtt';
+import { BROKER_URL, connectOnce, requireBroker } from '../support/mqtt-broker';
 import { NodeRedInstance, startNodeRed, waitFor } from '../support/node-red-process';
 
 const MODULE = 'node-red-contrib-openadr3-hpwh';
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 const SENSORS = ['price', 'next_price_change', 'mode', 'tank_energy'];
 const MODES = ['Shed', 'Normal', 'Load Up', 'Advanced Load Up'];
-
-function connect(url: string): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10000 });
-    c.once('connect', () => resolve(c));
-    c.once('error', reject);
-  });
-}
 
 describe('e2e: examples/home-assistant-mqtt.json', function () {
   this.timeout(180000);
@@ -36,7 +28,7 @@ describe('e2e: examples/home-assistant-mqtt.json', function () {
     await red?.stop();
     // Leave nothing retained on the shared broker: an empty retained message deletes one.
     if (retainedTopics.size) {
-      const c = await connect(BROKER_URL).catch(() => undefined);
+      const c = await connectOnce(BROKER_URL).catch(() => undefined);
       if (c) {
         for (const t of retainedTopics) await c.publishAsync(t, '', { retain: true, qos: 1 });
         clients.push(c);
@@ -67,7 +59,7 @@ describe('e2e: examples/home-assistant-mqtt.json', function () {
     assert.strictEqual(brokerNode.port, '1883');
 
     const got = new Map<string, string[]>();
-    const listener = await connect(url);
+    const listener = await connectOnce(url);
     clients.push(listener);
     listener.on('message', (topic, payload) => {
       retainedTopics.add(topic);
@@ -140,7 +132,7 @@ describe('e2e: examples/home-assistant-mqtt.json', function () {
     assert.ok(Number.isFinite(tank) && tank >= 0 && tank <= 12, `tank energy ${last('tank_energy')} kWh`);
 
     // Retained: a client that subscribes later still gets the configs (how HA finds them after a restart).
-    const late = await connect(url);
+    const late = await connectOnce(url);
     clients.push(late);
     const retained = new Map<string, boolean>();
     late.on('message', (topic, _payload, packet) => retained.set(topic, packet.retain));

@@ -7,7 +7,7 @@
 import assert from 'assert';
 import { FixtureVtn, startFixtureVtn } from '../support/fixture-vtn';
 import { NodeRedInstance, startNodeRed, waitFor } from '../support/node-red-process';
-import { probeNodes, recordInGlobal } from '../support/probe-flow';
+import { probeNodes, recorderNode } from '../support/probe-flow';
 
 const MODULE = 'node-red-contrib-openadr3-hpwh';
 const HOUR = 3600000;
@@ -46,25 +46,13 @@ describe('e2e: examples/openadr31-price-server.json', function () {
         statusValue: '({ id: msg.status.source.id, fill: msg.status.fill, text: msg.status.text })',
         keys: ['statuses', 'caught', 'schedules', 'commands'],
       }),
-      {
-        id: 'probe-rec-schedule',
-        z: tab,
-        type: 'function',
-        func: recordInGlobal(
-          'schedules',
-          '{ first: msg.payload.intervals[0].start, last: msg.payload.intervals[msg.payload.intervals.length - 1].end, intervals: msg.payload.intervals.length, prices: msg.payload.intervals.map((i) => i.price) }',
-        ),
-        outputs: 1,
-        wires: [[]],
-      },
-      {
-        id: 'probe-rec-command',
-        z: tab,
-        type: 'function',
-        func: recordInGlobal('commands', 'msg.payload'),
-        outputs: 1,
-        wires: [[]],
-      },
+      recorderNode(
+        tab,
+        'probe-rec-schedule',
+        'schedules',
+        '{ first: msg.payload.intervals[0].start, last: msg.payload.intervals[msg.payload.intervals.length - 1].end, intervals: msg.payload.intervals.length, prices: msg.payload.intervals.map((i) => i.price) }',
+      ),
+      recorderNode(tab, 'probe-rec-command', 'commands', 'msg.payload'),
     ];
     const observe = (nodes: FlowNode[]): FlowNode[] =>
       nodes.map((n) => {

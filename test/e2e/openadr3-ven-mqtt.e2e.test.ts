@@ -11,12 +11,13 @@ import { PrivateBroker, requireBroker } from '../support/mqtt-broker';
 import { type NodeRedInstance, repoRoot, startNodeRed, waitFor } from '../support/node-red-process';
 import { freePort } from '../support/ports';
 import { recordInGlobal } from '../support/probe-flow';
+import { recentStartIso } from '../support/clock';
 
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function dayOfPrices(price: number): Msg {
   const event = JSON.parse(fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8'));
-  event.intervalPeriod.start = new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString();
+  event.intervalPeriod.start = recentStartIso();
   event.intervals[0].payloads[0].values = [price];
   return event;
 }

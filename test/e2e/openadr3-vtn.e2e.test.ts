@@ -32,7 +32,7 @@ function vtnFlow(vtnPort: number, storePath: string): unknown[] {
       basePath: '/openadr3/3.0.1',
       storeType: 'file',
       storePath,
-      allowInsecureCallbacks: true,
+      callbacksLoopback: true,
       wires: [['fn-record']],
     },
     {

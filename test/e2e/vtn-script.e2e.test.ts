@@ -2,12 +2,17 @@
 import assert from 'assert';
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import crypto from 'crypto';
+import fs from 'fs';
+import https from 'https';
+import os from 'os';
 import path from 'path';
+import tls from 'tls';
 import { parseChangeStats, type ChangeStatsSnapshot } from '../../src';
 import { listen, requireBroker } from '../support/mqtt-broker';
 import { freePort } from '../support/ports';
 import { waitFor } from '../support/node-red-process';
 import { createTestDatabase, requirePostgres } from '../support/postgres';
+import { testCertificates } from '../support/tls';
 
 const root = path.resolve(__dirname, '..', '..');
 const script = path.join(root, 'scripts', 'vtn.js');
@@ -193,9 +198,232 @@ describe('e2e: npm run vtn', function () {
     assert.match(bad.stderr, /--mqtt needs a broker URL/);
   });
 
+  it('--no-status-page turns the status page off; --callbacks takes public, lan, loopback or lan,loopback', async () => {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [script, '--memory', '--port', String(port), '--no-status-page', '--callbacks', 'lan,loopback'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    try {
+      await waitFor(() => out.includes('listening at'), 40000, `the VTN to start (output: ${out})`);
+      assert.match(out, /webhook callbacks: public https, LAN and loopback/);
+      assert.strictEqual((await fetch(`http://127.0.0.1:${port}/`)).status, 404);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    await new Promise((resolve) => child.once('exit', resolve));
+    const bad = spawnSync(process.execPath, [script, '--callbacks', 'everywhere'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    assert.strictEqual(bad.status, 2);
+    assert.match(bad.stderr, /--callbacks is public, lan, loopback or lan,loopback/);
+  });
+
   it('rejects an unknown option with a clear message', () => {
     const r = spawnSync(process.execPath, [script, '--bogus'], { cwd: root, encoding: 'utf8' });
     assert.strictEqual(r.status, 2);
     assert.match(r.stderr, /unknown option --bogus/);
+  });
+});
+
+describe('e2e: npm run vtn over HTTPS', function () {
+  this.timeout(60000);
+  const certs = testCertificates();
+  const children: ChildProcess[] = [];
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vtn-tls-'));
+  });
+  afterEach(async () => {
+    await stopAll(children.splice(0));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Start the script; resolves with its output once it says it is listening. */
+  async function start(args: string[]): Promise<{ out: () => string; child: ChildProcess }> {
+    const child = spawn(process.execPath, [script, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    await waitFor(() => out.includes('listening at') || child.exitCode !== null, 40000, `the VTN (${out})`);
+    assert.ok(out.includes('listening at'), out);
+    return { out: () => out, child };
+  }
+
+  /** Run the script expecting it to refuse to start: its exit code and what it said. */
+  function refused(args: string[]): { status: number | null; stderr: string } {
+    const r = spawnSync(process.execPath, [script, ...args], { cwd: dir, encoding: 'utf8', timeout: 30000 });
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  function file(name: string, text: string): string {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text);
+    return f;
+  }
+
+  function get(url: string, options: https.RequestOptions = {}): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      https
+        .get(url, { agent: false, ...options }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        })
+        .on('error', reject);
+    });
+  }
+
+  /** One handshake with these versions: the protocol agreed, or the failure's code. */
+  function handshake(port: number, options: tls.ConnectionOptions): Promise<string> {
+    return new Promise((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ...options });
+      s.once('secureConnect', () => {
+        resolve(s.getProtocol() ?? '');
+        s.end();
+      });
+      s.once('error', (err: NodeJS.ErrnoException) => resolve(`refused: ${err.code}`));
+    });
+  }
+
+  it('--tls-cert/--tls-key/--tls-ca --public-url: TLS 1.2 and 1.3 accepted, TLS 1.1 refused, advertised URLs from the public URL', async () => {
+    const port = await freePort();
+    await start([
+      '--memory',
+      '--port',
+      String(port),
+      '--tls-cert',
+      file('cert.pem', certs.server.cert),
+      '--tls-key',
+      file('key.pem', certs.server.key),
+      '--tls-ca',
+      file('ca.pem', certs.ca.cert),
+      '--public-url',
+      'https://vtn.example.com',
+    ]);
+    assert.strictEqual(await handshake(port, { ca: certs.ca.cert, maxVersion: 'TLSv1.2' }), 'TLSv1.2');
+    assert.strictEqual(await handshake(port, { ca: certs.ca.cert, minVersion: 'TLSv1.3' }), 'TLSv1.3');
+    const old = await handshake(port, {
+      minVersion: 'TLSv1',
+      maxVersion: 'TLSv1.1',
+      ciphers: 'DEFAULT@SECLEVEL=0', // so that this client really offers TLS 1.1
+      rejectUnauthorized: false,
+    });
+    assert.match(old, /^refused: .*(PROTOCOL_VERSION|UNSUPPORTED_PROTOCOL)/);
+    const server = await get(`https://127.0.0.1:${port}/openadr3/3.1.0/auth/server`, {
+      ca: certs.ca.cert,
+      servername: 'localhost',
+      headers: { Host: 'evil.example', 'X-Forwarded-Host': 'evil.example' },
+    });
+    assert.deepStrictEqual(JSON.parse(server.text), {
+      tokenURL: 'https://vtn.example.com/openadr3/3.1.0/auth/token',
+    });
+  });
+
+  it('--dev-cert: a local CA beside the store, its path printed for curl --cacert, reused on the next start', async () => {
+    const port = await freePort();
+    const first = await start(['--store', path.join(dir, 'vtn.db'), '--port', String(port), '--dev-cert']);
+    const caFile = path.join(dir, 'openadr3-vtn-dev-tls', 'ca.pem');
+    // The certificate lines follow the 'listening at' line, maybe in a later chunk of output.
+    const certLines = (run: { out: () => string }) =>
+      waitFor(() => run.out().includes('curl --cacert'), 10000, 'the development certificate lines');
+    await certLines(first);
+    assert.match(first.out(), /development certificate \(made\)/);
+    assert.ok(first.out().includes(`curl --cacert ${caFile}`), first.out());
+    assert.match(first.out(), new RegExp(`listening at https://127\\.0\\.0\\.1:${port}/`));
+    const ca = fs.readFileSync(caFile, 'utf8');
+    const r = await get(`https://localhost:${port}/openadr3/3.0.1/programs`, { ca });
+    assert.strictEqual(r.status, 401, 'verified against the printed CA, the API answers');
+    const curl = spawnSync(
+      'curl',
+      ['-sS', '--cacert', caFile, `https://127.0.0.1:${port}/openadr3/3.1.0/auth/server`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (curl.status !== null && !curl.error) assert.match(curl.stdout, /"tokenURL":"https:\/\/127\.0\.0\.1:/);
+    await stopAll(children.splice(0));
+    const second = await start(['--store', path.join(dir, 'vtn.db'), '--port', String(port), '--dev-cert']);
+    await certLines(second);
+    assert.match(second.out(), /development certificate \(reused\)/);
+    assert.strictEqual(fs.readFileSync(caFile, 'utf8'), ca, 'the CA VENs trust stays the same');
+  });
+
+  it('plain HTTP off loopback exits non-zero with a message, unless --behind-proxy with --public-url', async () => {
+    const plain = refused(['--memory', '--host', '0.0.0.0', '--port', '0']);
+    assert.strictEqual(plain.status, 2);
+    assert.match(plain.stderr, /plain HTTP on 0\.0\.0\.0 is refused.*--tls-cert.*--behind-proxy/);
+    const noUrl = refused(['--memory', '--host', '0.0.0.0', '--behind-proxy']);
+    assert.strictEqual(noUrl.status, 2);
+    assert.match(noUrl.stderr, /--behind-proxy needs --public-url/);
+    const clients = file('clients.txt', 'ops s3cret BL\nheater-1 h1 VEN\n');
+    const port = await freePort();
+    const proxied = await start([
+      '--memory',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(port),
+      '--behind-proxy',
+      '--public-url',
+      'https://vtn.example.com',
+      '--clients',
+      clients,
+    ]);
+    assert.match(proxied.out(), /listening at https:\/\/vtn\.example\.com\/openadr3\/3\.0\.1/);
+    const r = await fetch(`http://127.0.0.1:${port}/openadr3/3.1.0/auth/server`, {
+      headers: { 'X-Forwarded-Host': 'evil.example' },
+    });
+    assert.deepStrictEqual(await r.json(), { tokenURL: 'https://vtn.example.com/openadr3/3.1.0/auth/token' });
+  });
+
+  it('the demo clients off loopback only with --insecure-demo-clients, with a warning; a --clients file needs no flag', async () => {
+    const demo = refused(['--memory', '--host', '0.0.0.0', '--port', '0', '--dev-cert']);
+    assert.strictEqual(demo.status, 2);
+    assert.match(
+      demo.stderr,
+      /demo clients .* are not served on 0\.0\.0\.0.*--clients FILE.*--insecure-demo-clients/,
+    );
+    // Behind a proxy a loopback bind is reachable from the network just the same.
+    const proxied = refused([
+      '--memory',
+      '--port',
+      '0',
+      '--behind-proxy',
+      '--public-url',
+      'https://vtn.example.com',
+    ]);
+    assert.strictEqual(proxied.status, 2);
+    assert.match(proxied.stderr, /demo clients .* are not served on 127\.0\.0\.1/);
+    const insecure = await start([
+      '--memory',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(await freePort()),
+      '--dev-cert',
+      '--insecure-demo-clients',
+    ]);
+    await waitFor(() => /WARNING/.test(insecure.out()), 5000, 'the warning');
+    assert.match(insecure.out(), /WARNING: the demo clients' secrets are public/);
+    await stopAll(children.splice(0));
+    const own = await start([
+      '--memory',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(await freePort()),
+      '--dev-cert',
+      '--clients',
+      file('clients.txt', 'ops s3cret BL\n'),
+    ]);
+    assert.doesNotMatch(own.out(), /WARNING/);
+    assert.match(own.out(), /clients: 1 from/);
   });
 });

@@ -166,7 +166,7 @@ describe('nodes: cta2045-port + cta2045-out with the simulated water heater', fu
     assert.match((await err1).error.message, /"explode" is not a command/);
     const err2 = nextMessage<{ error: { message: string } }>(caught);
     out.receive({ payload: { intervals: [{ start: 'x', end: new Date().toISOString(), signal: 0 }] } });
-    assert.match((await err2).error.message, /interval \[0\]\.start is not a valid time: x/);
+    assert.match((await err2).error.message, /intervals\[0\]\.start: is not a valid time: x/);
     const err3 = nextMessage<{ error: { message: string } }>(caught);
     out.receive({ payload: { command: 'shed', durationSeconds: 'long' } });
     assert.match((await err3).error.message, /durationSeconds must be a positive number/);
@@ -176,6 +176,75 @@ describe('nodes: cta2045-port + cta2045-out with the simulated water heater', fu
     );
     out.receive({ payload: 'normal' });
     assert.strictEqual((await ok).payload.outcome, 'acked');
+  });
+
+  it('an error status stays red when the schedule moves on, until a later valid message replaces it', async () => {
+    const { out, statuses, results } = await load();
+    const now = Date.now();
+    const boundary = now + 400;
+    const first = nextWhere<{ payload: { command: string } }>(results, (m) => m.payload.command === 'shed');
+    out.receive({
+      payload: {
+        intervals: [
+          { start: new Date(now - 60_000).toISOString(), end: new Date(boundary).toISOString(), signal: -1 },
+          {
+            start: new Date(boundary).toISOString(),
+            end: new Date(now + 3_600_000).toISOString(),
+            signal: 1,
+          },
+        ],
+      },
+    });
+    await first;
+    await until(() => statuses.at(-1)?.fill === 'green', 2000, 'green after the schedule');
+    const caught = nextMessage<{ error: { message: string } }>(helper.getNode('caught'));
+    out.receive({ payload: 'explode' });
+    await caught;
+    assert.strictEqual(statuses.at(-1)?.fill, 'red');
+    // The boundary: Load Up goes out (an update unrelated to the rejected message).
+    const loadUp = nextWhere<{ payload: { command: string } }>(
+      results,
+      (m) => m.payload.command === 'loadup',
+    );
+    await loadUp;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.strictEqual(statuses.at(-1)?.fill, 'red', `still red, not "${statuses.at(-1)?.text}"`);
+    assert.match(statuses.at(-1)?.text ?? '', /explode/);
+    // A later valid message: the status tells the truth again.
+    out.receive({ payload: { intervals: [] } });
+    await until(() => statuses.at(-1)?.fill === 'green', 2000, 'green after a valid schedule');
+    assert.match(statuses.at(-1)?.text ?? '', /HPWH/);
+  });
+
+  it('durations and times out of range are errors naming the field, never "until NaN:NaN"', async () => {
+    const { out, statuses } = await load();
+    const caught = helper.getNode('caught');
+    for (const [payload, field] of [
+      [{ command: 'loadup', durationSeconds: 1e308 }, /durationSeconds/],
+      [{ command: 'shed', durationSeconds: 1e12 }, /durationSeconds/],
+      [{ intervals: [{ start: new Date().toISOString(), end: 1e308, signal: 1 }] }, /intervals\[0\]\.end/],
+      [{ intervals: [{ start: -1e20, end: Date.now() + 1000, signal: 1 }] }, /intervals\[0\]\.start/],
+    ] as const) {
+      const err = nextMessage<{ error: { message: string } }>(caught);
+      out.receive({ payload });
+      assert.match((await err).error.message, field);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(!statuses.some((s) => /NaN/.test(s.text ?? '')), statuses.map((s) => s.text).join(' | '));
+  });
+
+  it('a schedule with more intervals than the limit is refused before any work, naming the limit', async () => {
+    const { out } = await load();
+    const caught = helper.getNode('caught');
+    const start = Date.now();
+    const intervals = Array.from({ length: 10_001 }, (_, i) => ({
+      start: new Date(start + i * 60_000).toISOString(),
+      end: new Date(start + (i + 1) * 60_000).toISOString(),
+      signal: 0,
+    }));
+    const err = nextMessage<{ error: { message: string } }>(caught);
+    out.receive({ payload: { intervals } });
+    assert.match((await err).error.message, /10001 intervals.*at most 10000.*maxScheduleIntervals/);
   });
 
   it('goes red when the link is pulled and green again after reconnecting', async () => {

@@ -45,4 +45,31 @@ describe('nodes: hpwh-heuristic-scheduler', () => {
     assert.strictEqual(msg.payload.violations[0].kind, 'maxStorage');
     assert.match(t.warnings.join('\n'), /says converged but its schedule breaks \d+ limit/);
   });
+
+  it('refuses more intervals than its limit before starting, naming the limit (100,000 prices)', async () => {
+    const t = await loadScheduler(heuristicNode, 'hpwh-heuristic-scheduler', {
+      horizon: 'all',
+      drawProfile: 'flat',
+    });
+    const started = Date.now();
+    const message = await t.fail({ payload: new Array(100_000).fill(0.1), start: '2026-03-01T00:00:00Z' });
+    assert.match(message, /100000 intervals.*at most \d+.*maxHeuristicIntervals/);
+    assert.ok(Date.now() - started < 5000, 'answered at once');
+  });
+
+  it('the limit is configurable in settings.js (openadr3HpwhLimits.maxHeuristicIntervals)', async () => {
+    helper.settings({ openadr3HpwhLimits: { maxHeuristicIntervals: 12 } });
+    try {
+      const t = await loadScheduler(heuristicNode, 'hpwh-heuristic-scheduler', {
+        horizon: 'all',
+        drawProfile: 'flat',
+      });
+      const start = '2026-03-01T00:00:00Z';
+      assert.match(await t.fail({ payload: new Array(13).fill(0.1), start }), /13 intervals.*at most 12/);
+      const ok = await t.send({ payload: new Array(12).fill(0.1), start });
+      assert.strictEqual(ok.payload.intervals.length, 12);
+    } finally {
+      helper.settings({});
+    }
+  });
 });

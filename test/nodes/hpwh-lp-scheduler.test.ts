@@ -1,7 +1,8 @@
 import assert from 'assert';
 import fs from 'fs';
 import path from 'path';
-import { paramsForTimeline, scheduleLp, toPriceTimeline } from '../../src';
+import vm from 'vm';
+import { DEFAULT_HEATER, paramsForTimeline, scheduleLp, tankEnergyKwh, toPriceTimeline } from '../../src';
 import { builtNode, helper, repoRoot } from '../support/node-helper';
 import { loadScheduler, quiet } from './scheduler-support';
 
@@ -116,6 +117,16 @@ describe('nodes: hpwh-lp-scheduler', () => {
     assert.strictEqual(msg.payload.initialSoc, 6, 'the configured level');
   });
 
+  it('an absurd tank level is an error naming msg.soc, with or without stored prices', async () => {
+    const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', whole);
+    assert.match(await t.fail({ soc: 1e12 }), /msg\.soc.*1000000000000.*kWh/);
+    assert.strictEqual(t.statuses.at(-1)?.fill, 'red');
+    assert.match(await t.fail({ payload: [0.1, 0.2], soc: 1e12 }), /msg\.soc/);
+    assert.match(await t.fail({ payload: [0.1, 0.2], soc: -2 }), /msg\.soc/);
+    // A Wh reading where kWh is expected is the likely mistake: the error says so.
+    assert.match(await t.fail({ soc: 4200 }), /kWh/);
+  });
+
   it('refuses horizons too long for javascript-lp-solver instead of blocking Node-RED', async () => {
     const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', { ...whole, engine: 'javascript-lp-solver' });
     assert.match(
@@ -165,5 +176,125 @@ describe('nodes: hpwh-lp-scheduler', () => {
     await helper.unload();
     const z = await loadScheduler(lpNode, 'hpwh-lp-scheduler', { timeZone: 'Nowhere/Land' });
     assert.match(await z.fail({ payload: [0.1] }), /not a known IANA time zone/);
+  });
+
+  describe('tank temperature option', () => {
+    const prices = { payload: [0.3, 0.1, 0.3], load: [3, 3, 3], start: '2026-03-01T00:00:00Z' };
+
+    it('a heater that reports only °C re-plans like a tank-level reading, from the volume and inlet', async () => {
+      const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', {
+        ...whole,
+        useTankTemp: true,
+        tankVolumeL: '300',
+        inletTemp: '10',
+      });
+      const first = await t.send({ ...prices, soc: 2 });
+      const replanned = await t.send({ payload: { operatingState: 'Running' }, tankTempC: 50 });
+      const expected = tankEnergyKwh({ volumeLiters: 300, tankTempC: 50, inletTempC: 10 });
+      assert.ok(Math.abs(expected - 13.6) < 0.2, `300 L at 50 °C over a 10 °C inlet: ${expected} kWh`);
+      assert.strictEqual(replanned.payload.initialSoc, expected);
+      assert.strictEqual(replanned.payload.intervals.length, 3);
+      assert.ok(replanned.payload.totalCost < first.payload.totalCost, 'a hot tank needs less heat');
+      // An explicit msg.soc wins over a temperature in the same message.
+      const both = await t.send({ ...prices, soc: 4, tankTempC: 50 });
+      assert.strictEqual(both.payload.initialSoc, 4);
+      // A reading that cannot be water is an error naming where it came from; the node goes on.
+      assert.match(await t.fail({ tankTempC: 130 }), /msg\.tankTempC must be the tank temperature.*130/);
+      assert.strictEqual((await t.send({ tankTempF: 122 })).payload.initialSoc, expected);
+    });
+
+    it('reads °F from a configured property, with the inlet in °F too', async () => {
+      const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', {
+        ...whole,
+        useTankTemp: true,
+        tankVolumeL: 300,
+        inletTemp: 50,
+        tempUnit: 'F',
+        tankTempProperty: 'msg.payload.temperature',
+      });
+      await t.send({ ...prices, soc: 2 });
+      const replanned = await t.send({ payload: { temperature: 122 } });
+      const expected = tankEnergyKwh({ volumeLiters: 300, tankTempC: 50, inletTempC: 10 });
+      assert.ok(Math.abs(replanned.payload.initialSoc - expected) < 1e-9, `${replanned.payload.initialSoc}`);
+    });
+
+    it('is off by default: a temperature alone is not a tank level', async () => {
+      const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', whole);
+      await t.send({ ...prices, soc: 2 });
+      assert.match(await t.fail({ tankTempC: 50 }), /msg\.payload must be a price timeline/);
+    });
+
+    it('a bad volume or inlet is a setting error naming it', async () => {
+      const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', { useTankTemp: true, tankVolumeL: 0 });
+      assert.match(await t.fail({ payload: [0.1] }), /tankVolumeL/);
+      await helper.unload();
+      const f = await loadScheduler(lpNode, 'hpwh-lp-scheduler', {
+        useTankTemp: true,
+        inletTemp: 300,
+        tempUnit: 'F',
+      });
+      assert.match(await f.fail({ payload: [0.1] }), /inletTemp: 300 °F/);
+    });
+  });
+
+  describe('the editor both scheduler types share, served by the runtime', () => {
+    type Definition = {
+      defaults: Record<string, { value: unknown; validate?: (this: unknown, v: unknown) => unknown }>;
+      category: string;
+    };
+
+    /** Run the served script against a stand-in for jQuery that has no form open. */
+    async function definitionsFromServedScript(): Promise<Record<string, Definition>> {
+      await loadScheduler(lpNode, 'hpwh-lp-scheduler');
+      const res = (await (
+        helper.request() as { get(p: string): Promise<{ status: number; text: string; type: string }> }
+      ).get('/hpwh-scheduler/editor.js')) as { status: number; text: string; type: string };
+      assert.strictEqual(res.status, 200);
+      assert.strictEqual(res.type, 'application/javascript');
+      const chain: unknown = new Proxy(function () {}, {
+        get: (_t, key) => (key === 'length' ? 0 : () => chain),
+        apply: () => chain,
+      });
+      const jQuery = Object.assign(() => chain, { extend: Object.assign });
+      const window: Record<string, (type: string, options: object) => Definition> = {};
+      vm.runInNewContext(res.text, { window, jQuery });
+      return {
+        lp: window.hpwhSchedulerEditor('hpwh-lp-scheduler', { category: 'OpenADR 3', engine: true }),
+        heuristic: window.hpwhSchedulerEditor('hpwh-heuristic-scheduler', { category: 'OpenADR 3' }),
+      };
+    }
+
+    it('takes its defaults from the core, and only the LP scheduler gets an engine', async () => {
+      const { lp, heuristic } = await definitionsFromServedScript();
+      for (const key of [
+        'capacityKwh',
+        'reserveKwh',
+        'maxOutputKw',
+        'minOutputKw',
+        'cop',
+        'dailyDrawKwh',
+      ] as const) {
+        assert.strictEqual(lp.defaults[key].value, DEFAULT_HEATER[key], key);
+        assert.strictEqual(heuristic.defaults[key].value, DEFAULT_HEATER[key], key);
+      }
+      assert.strictEqual(lp.defaults.engine.value, 'exact');
+      assert.ok(!('engine' in heuristic.defaults));
+      assert.strictEqual(lp.defaults.useTankTemp.value, false);
+      assert.strictEqual(lp.category, 'OpenADR 3');
+    });
+
+    it('validates by the same rules: capacity > 0, reserve at most the capacity, volume only when used', async () => {
+      const { lp } = await definitionsFromServedScript();
+      const node = { capacityKwh: 12, useTankTemp: false, _: (key: string) => key };
+      const check = (key: string, value: unknown, on: object = node) =>
+        lp.defaults[key].validate!.call(on, value);
+      assert.strictEqual(check('capacityKwh', '12'), true);
+      assert.strictEqual(check('capacityKwh', '0'), false);
+      assert.strictEqual(check('reserveKwh', '12'), true);
+      assert.strictEqual(check('reserveKwh', '13'), false);
+      assert.strictEqual(check('finalSocKwh', ''), true, 'may stay blank');
+      assert.strictEqual(check('tankVolumeL', '0'), true, 'not checked while the option is off');
+      assert.strictEqual(check('tankVolumeL', '0', { ...node, useTankTemp: true }), false);
+    });
   });
 });

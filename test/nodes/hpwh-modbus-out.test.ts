@@ -159,6 +159,25 @@ describe('nodes: hpwh-modbus-out (against a real ServerTCP)', () => {
     assert.strictEqual((await ok).payload.status, 'written');
   });
 
+  it('a huge duration or an oversized schedule is an error naming the field or the limit', async () => {
+    const { heater } = await load();
+    const caught = helper.getNode('caught') as TestNode;
+    const err1 = nextMessage<{ error: { message: string } }>(caught);
+    heater.receive({ payload: { command: 'loadup', durationSeconds: 1e308 } });
+    const m1 = (await err1).error.message;
+    assert.match(m1, /durationSeconds/);
+    assert.doesNotMatch(m1, /Invalid time value/);
+    const start = Date.now();
+    const intervals = Array.from({ length: 10_001 }, (_, i) => ({
+      start: new Date(start + i * 60_000).toISOString(),
+      end: new Date(start + (i + 1) * 60_000).toISOString(),
+      signal: i % 2,
+    }));
+    const err2 = nextMessage<{ error: { message: string } }>(caught);
+    heater.receive({ payload: { intervals } });
+    assert.match((await err2).error.message, /10001 intervals.*at most 10000.*maxScheduleIntervals/);
+  });
+
   it('rejects an invalid register map: every input fails with errors naming the fields, nothing is written', async () => {
     const map = JSON.stringify({ commands: { shed: [{ kind: 'holding', address: -1, value: 1 }] } });
     const { heater } = await load({ registerMap: map });

@@ -172,6 +172,16 @@ describe('nodes: olivine-prices', () => {
     assert.strictEqual(outputs, 0);
   });
 
+  it('refuses a response larger than Max size, with a red status that says so', async () => {
+    const { subject, caught, statuses } = await load({ url: `${server.url}/live`, maxKB: 1, retries: 2 });
+    const gotError = nextMessage<{ error: { message: string } }>(caught);
+    subject.receive({});
+    assert.match((await gotError).error.message, /larger than 1024 bytes/);
+    const last = await settle(statuses, 'red');
+    assert.match(last.text ?? '', /larger than 1024 bytes/);
+    assert.strictEqual(server.hits('/live'), 1, 'not retried');
+  });
+
   it('retries with backoff, showing a yellow retry status, and recovers', async () => {
     const { subject, out, statuses } = await load({
       url: `${server.url}/flaky/2`,

@@ -4,6 +4,7 @@ import path from 'path';
 import { builtNode, helper, nextMessage, recordStatuses, repoRoot, TestNode } from '../support/node-helper';
 import { FixtureVtn, startFixtureVtn } from '../support/fixture-vtn';
 import { waitFor } from '../support/node-red-process';
+import { recentStartIso } from '../support/clock';
 
 const configNode = builtNode('openadr3-vtn-config');
 const publishNode = builtNode('openadr3-publish');
@@ -212,7 +213,7 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
 
   it('report: samples arriving together make one report with every sample in it', async () => {
     const program = vtn.seed('programs', { programName: 'tou' });
-    const start = new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString();
+    const start = recentStartIso();
     const current = vtn.seed('events', {
       ...sampleEvent(),
       programID: program.id,
@@ -237,7 +238,7 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
 
   it('report: remembers the events it is sent, then creates and updates one report per event', async () => {
     const program = vtn.seed('programs', { programName: 'tou' });
-    const start = new Date(Math.floor(Date.now() / 3600000) * 3600000).toISOString();
+    const start = recentStartIso();
     const current = vtn.seed('events', {
       ...sampleEvent(),
       programID: program.id,
@@ -361,5 +362,34 @@ describe('nodes: openadr3-publish and openadr3-report', function () {
     pub.receive({ payload: sampleEvent() });
     assert.doesNotMatch((await err).error.message, /enter client credentials/);
     assert.strictEqual(statuses.at(-1)?.fill, 'red');
+  });
+
+  it('publish during a redeploy: the connection closing under it drops the message with a warning, no [error] line', async () => {
+    // A connection with a pool of its own (TLS settings: here "allow unverified", over http) is
+    // the one whose pool closes under a request: UND_ERR_DESTROYED before the fix.
+    const { pub, caught } = await loadPublish({}, creds, { allowUnverified: true });
+    const errors: string[] = [];
+    const warnings: string[] = [];
+    const debug: string[] = [];
+    pub.on('call:error', (c: { args: unknown[] }) => errors.push(String(c.args[0])));
+    pub.on('call:warn', (c: { args: unknown[] }) => warnings.push(String(c.args[0])));
+    pub.on('call:debug', (c: { args: unknown[] }) => debug.push(String(c.args[0])));
+    let caughtCount = 0;
+    caught.on('input', () => caughtCount++);
+    vtn.delayNext(500); // the token request: the connection closes while it is answered
+    pub.receive({ payload: sampleEvent(), _msgid: 'redeploy-1' });
+    await waitFor(() => vtn.log.length > 0 || debug.length > 0, 5000, 'the publish started');
+    await new Promise((r) => setTimeout(r, 100));
+    // The connection closes first, as in a full redeploy where it finishes before its users.
+    await (helper.getNode('bl') as unknown as { close(removed: boolean): Promise<void> }).close(false);
+    await waitFor(() => warnings.length > 0 || errors.length > 0, 5000, 'the message ended');
+    assert.deepStrictEqual(errors, [], 'no error line');
+    assert.strictEqual(caughtCount, 0, 'no Catch node saw an error');
+    assert.strictEqual(warnings.length, 1);
+    assert.match(warnings[0], /redeploy-1.*connection to the VTN was closed/);
+    assert.ok(
+      debug.some((l) => /^publishing event "/.test(l)),
+      'what it sent, at debug',
+    );
   });
 });

@@ -12,21 +12,20 @@ import { PrivateBroker, requireBroker } from '../support/mqtt-broker';
 import { waitFor } from '../support/node-red-process';
 import { freePort } from '../support/ports';
 import { startTestVtn, type TestVtn } from '../support/vtn-client';
+import { recentStartIso } from '../support/clock';
 
 const configNode = builtNode('openadr3-vtn-config');
 const venNode = builtNode('openadr3-ven');
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const HOUR = 3600000;
-const hourStart = (): string => new Date(Math.floor(Date.now() / HOUR) * HOUR).toISOString();
 const v31 = (t: TestVtn): string => t.url.replace(/\/openadr3\/3\.0\.1$/, '/openadr3/3.1.0');
 
 function pricingEvent(programID: string, price: number): Obj {
   return {
     programID,
     eventName: 'prices',
-    intervalPeriod: { start: hourStart(), duration: 'PT1H' },
+    intervalPeriod: { start: recentStartIso(), duration: 'PT1H' },
     payloadDescriptors: [{ objectType: 'EVENT_PAYLOAD_DESCRIPTOR', payloadType: 'PRICE', currency: 'USD' }],
     intervals: [{ id: 0, payloads: [{ type: 'PRICE', values: [price] }] }],
   };

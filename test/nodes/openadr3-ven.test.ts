@@ -2,19 +2,18 @@ import assert from 'assert';
 import { builtNode, helper, recordStatuses, TestNode } from '../support/node-helper';
 import { FixtureVtn, startFixtureVtn } from '../support/fixture-vtn';
 import { waitFor } from '../support/node-red-process';
+import { recentStart } from '../support/clock';
 
 const configNode = builtNode('openadr3-vtn-config');
 const venNode = builtNode('openadr3-ven');
 
 const HOUR = 3600000;
-const hourStart = (offsetH: number): string =>
-  new Date(Math.floor(Date.now() / HOUR) * HOUR + offsetH * HOUR).toISOString();
 
-function todayEvent(programID: string, prices = [0.11, 0.22, 0.33]) {
+function todayEvent(programID: string, prices = [0.11, 0.22, 0.33], start = recentStart()) {
   return {
     programID,
     eventName: 'today',
-    intervalPeriod: { start: hourStart(0), duration: 'PT1H' },
+    intervalPeriod: { start: new Date(start).toISOString(), duration: 'PT1H' },
     payloadDescriptors: [{ payloadType: 'PRICE', units: 'KWH', currency: 'USD' }],
     intervals: prices.map((v, id) => ({ id, payloads: [{ type: 'PRICE', values: [v] }] })),
   };
@@ -88,7 +87,8 @@ describe('nodes: openadr3-ven', function () {
 
   it('polls on start: events on output 1, the price timeline on output 2, current price in the status', async () => {
     const program = vtn.seed('programs', { programName: 'tou' });
-    vtn.seed('events', todayEvent(String(program.id)));
+    const start = recentStart();
+    vtn.seed('events', todayEvent(String(program.id), undefined, start));
     const { got } = await load(flow({}, {}, vtn));
     await waitFor(() => got.timelines.length > 0, 5000, 'a timeline');
     assert.strictEqual(got.events.length, 1);
@@ -112,7 +112,7 @@ describe('nodes: openadr3-ven', function () {
       'intervalID',
     ]);
     assert.strictEqual(t.currentPrice, 0.11);
-    assert.strictEqual(t.nextChange, hourStart(1));
+    assert.strictEqual(t.nextChange, new Date(start + HOUR).toISOString());
     await waitFor(() => lastStatus(got).fill === 'green', 3000, 'green status');
     assert.match(lastStatus(got).text ?? '', /^0\.11 USD\/KWH · 3 slots · next \d\d:\d\dZ$/);
   });
@@ -271,7 +271,7 @@ describe('nodes: openadr3-ven', function () {
     }
     assert.match(got.timelines[3].warnings[0], /same priority 1/);
     assert.strictEqual(warnings.filter((w) => /same priority 1/.test(w)).length, 1);
-    assert.match(lastStatus(got).text ?? '', /1 warning\(s\)/);
+    assert.match(lastStatus(got).text ?? '', / · 1 warning$/);
   });
 
   it('a connection with OAuth2 but no credentials (an imported flow) waits for them: yellow, no polling, inputs dropped without errors', async () => {
@@ -305,5 +305,32 @@ describe('nodes: openadr3-ven', function () {
     await waitFor(() => got.timelines.length > 0, 5000, 'a timeline');
     assert.strictEqual(got.timelines[0].payload.length, 3);
     assert.strictEqual(got.timelines[0].program.programLongName, 'TOU');
+  });
+
+  it('diagnostics: the session logs at debug on the VEN node, each request at trace on its connection', async () => {
+    const program = vtn.seed('programs', { programName: 'tou' });
+    vtn.seed('events', todayEvent(String(program.id)));
+    const { ven, got } = await load(flow({}, {}, vtn));
+    const debug: string[] = [];
+    const trace: string[] = [];
+    ven.on('call:debug', (c: { args: unknown[] }) => debug.push(String(c.args[0])));
+    helper.getNode('cfg').on('call:trace', (c: { args: unknown[] }) => trace.push(String(c.args[0])));
+    await waitFor(() => got.timelines.length > 0 && debug.some((l) => /poll ok/.test(l)), 5000, 'a poll');
+    assert.ok(
+      debug.some((l) => /^session: poll ok, 1 events, timeline (changed|unchanged)$/.test(l)),
+      debug.join('\n'),
+    );
+    await waitFor(
+      () => trace.some((l) => /^GET \/events\b.* → 200 \(\d+ ms\)$/.test(l)),
+      5000,
+      'a trace line',
+    );
+    // They reach Node-RED's log at their own levels, shown when settings.js sets that level.
+    const levels = new Set(
+      (helper.log().args as Array<[{ level: number; msg: unknown }]>)
+        .filter(([o]) => /poll ok|GET \/events/.test(String(o.msg)))
+        .map(([o]) => o.level),
+    );
+    assert.deepStrictEqual([...levels].sort(), [50, 60], 'Node-RED levels debug (50) and trace (60)');
   });
 });

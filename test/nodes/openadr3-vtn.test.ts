@@ -1,6 +1,13 @@
 import assert from 'assert';
 import net from 'net';
-import { builtNode, helper, nextMessage, recordStatuses, type TestNode } from '../support/node-helper';
+import {
+  builtNode,
+  helper,
+  inLanguage,
+  nextMessage,
+  recordStatuses,
+  type TestNode,
+} from '../support/node-helper';
 import { listen, requireBroker } from '../support/mqtt-broker';
 import { freePort } from '../support/ports';
 import { createTestDatabase, requirePostgres } from '../support/postgres';
@@ -157,9 +164,132 @@ describe('nodes: openadr3-vtn', () => {
     assert.strictEqual(seen.length, 6);
   });
 
+  it('serves the status page unless it is turned off', async () => {
+    await helper.load(vtnNode, flow());
+    let statuses = recordStatuses(helper.getNode('vtn1') as TestNode);
+    await until('listening', () => statuses.some((s) => /^listening/.test(s.text ?? '')));
+    const on = await fetch(`http://127.0.0.1:${port}/`);
+    assert.strictEqual(on.status, 200);
+    assert.strictEqual(on.headers.get('x-frame-options'), 'DENY');
+    await helper.unload();
+    await helper.load(vtnNode, flow({ statusPage: false }));
+    statuses = recordStatuses(helper.getNode('vtn1') as TestNode);
+    await until('listening', () => statuses.some((s) => /^listening/.test(s.text ?? '')));
+    assert.strictEqual((await fetch(`http://127.0.0.1:${port}/`)).status, 404);
+  });
+
+  describe('flows saved by earlier versions (1: 0.1.0, or the callback settings before HTTPS; 2: HTTPS)', () => {
+    /** Where a subscription's callback may go: the status of creating one, per destination. */
+    async function callbackAnswers(apiBase: string): Promise<{ loopback: number; lan: number }> {
+      const bl = await token(apiBase, 'bl_client', '1001');
+      const subscribe = async (callbackUrl: string) =>
+        (
+          await fetch(`${apiBase}/subscriptions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${bl}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              clientName: 'flow',
+              programID: 'any',
+              objectOperations: [{ objects: ['PROGRAM'], operations: ['CREATE'], callbackUrl }],
+            }),
+          })
+        ).status;
+      return {
+        loopback: await subscribe('http://127.0.0.1:9/cb'),
+        lan: await subscribe('http://192.168.1.10:9/cb'),
+      };
+    }
+    async function listening(): Promise<void> {
+      const statuses = recordStatuses(helper.getNode('vtn1') as TestNode);
+      await until('listening', () => statuses.some((s) => /listening :/.test(s.text ?? '')));
+    }
+    /** What the runtime logged as warnings for vtn1. */
+    function warnings(): string[] {
+      const log = (
+        helper as unknown as { log(): { args: Array<[{ id?: string; level?: number; msg?: unknown }]> } }
+      ).log();
+      return log.args
+        .map((a) => a[0])
+        .filter((e) => e && e.id === 'vtn1' && e.level === 30)
+        .map((e) => String(e.msg));
+    }
+    const NARROWED = /public https destinations only/;
+
+    it('0.1.0 on loopback with "allow http callbacks to loopback / LAN": both still allowed, no warning', async () => {
+      await helper.load(vtnNode, flow({ allowInsecureCallbacks: true }));
+      await listening();
+      assert.deepStrictEqual(await callbackAnswers(base), { loopback: 201, lan: 201 });
+      assert.strictEqual((await fetch(`http://127.0.0.1:${port}/`)).status, 200, 'status page on');
+      assert.deepStrictEqual(
+        warnings().filter((w) => NARROWED.test(w)),
+        [],
+      );
+    });
+
+    it('0.1.0 with that setting off: public destinations only', async () => {
+      await helper.load(vtnNode, flow({ configVersion: 1, allowInsecureCallbacks: false }));
+      await listening();
+      assert.deepStrictEqual(await callbackAnswers(base), { loopback: 400, lan: 400 });
+      assert.deepStrictEqual(
+        warnings().filter((w) => NARROWED.test(w)),
+        [],
+      );
+    });
+
+    it('version 1 with the callback and status page settings: kept as saved', async () => {
+      await helper.load(
+        vtnNode,
+        flow({ configVersion: 1, callbacksLan: false, callbacksLoopback: true, statusPage: false }),
+      );
+      await listening();
+      assert.deepStrictEqual(await callbackAnswers(base), { loopback: 201, lan: 400 });
+      assert.strictEqual((await fetch(`http://127.0.0.1:${port}/`)).status, 404, 'status page off');
+    });
+
+    it('version 2 reachable from the network (behind a proxy) with the old setting: public only, and a warning', async () => {
+      await helper.load(
+        vtnNode,
+        flow({
+          configVersion: 2,
+          host: '0.0.0.0',
+          behindProxy: true,
+          publicUrl: 'https://vtn.example.com',
+          allowInsecureCallbacks: true,
+        }),
+      );
+      await listening();
+      assert.deepStrictEqual(await callbackAnswers(base), { loopback: 400, lan: 400 });
+      assert.strictEqual(warnings().filter((w) => NARROWED.test(w)).length, 1, warnings().join('\n'));
+    });
+
+    it('version 2 on loopback with the old setting: both still allowed', async () => {
+      await helper.load(vtnNode, flow({ configVersion: 2, allowInsecureCallbacks: true }));
+      await listening();
+      assert.deepStrictEqual(await callbackAnswers(base), { loopback: 201, lan: 201 });
+    });
+
+    it('version 3 ignores a leftover old setting', async () => {
+      await helper.load(
+        vtnNode,
+        flow({
+          configVersion: 3,
+          allowInsecureCallbacks: true,
+          callbacksLan: false,
+          callbacksLoopback: false,
+        }),
+      );
+      await listening();
+      assert.deepStrictEqual(await callbackAnswers(base), { loopback: 400, lan: 400 });
+      assert.deepStrictEqual(
+        warnings().filter((w) => NARROWED.test(w)),
+        [],
+      );
+    });
+  });
+
   it('shows dead webhooks in the status (yellow) after the configured tries', async function () {
     this.timeout(15000);
-    await helper.load(vtnNode, flow({ webhookAttempts: 2, allowInsecureCallbacks: true }));
+    await helper.load(vtnNode, flow({ webhookAttempts: 2, callbacksLoopback: true }));
     const vtn = helper.getNode('vtn1') as TestNode;
     const statuses = recordStatuses(vtn);
     await until('listening', () => statuses.some((st) => /^listening/.test(st.text ?? '')));
@@ -238,7 +368,21 @@ describe('nodes: openadr3-vtn', () => {
   });
 
   it('warns (yellow) when demo secrets are served on a non-loopback address', async () => {
-    await helper.load(vtnNode, flow({ host: '0.0.0.0' }));
+    // Plain HTTP beyond loopback only behind a TLS-terminating proxy.
+    await helper.load(
+      vtnNode,
+      flow({ host: '0.0.0.0', behindProxy: true, publicUrl: 'https://vtn.example.com' }),
+    );
+    const vtn = helper.getNode('vtn1') as TestNode;
+    const statuses = recordStatuses(vtn);
+    await until('warning status', () =>
+      statuses.some((s) => s.fill === 'yellow' && /demo secrets/.test(s.text ?? '')),
+    );
+  });
+
+  it('warns (yellow) about demo secrets behind a proxy even when it binds loopback', async () => {
+    // The proxy makes it reachable from the network whatever address it binds.
+    await helper.load(vtnNode, flow({ behindProxy: true, publicUrl: 'https://vtn.example.com' }));
     const vtn = helper.getNode('vtn1') as TestNode;
     const statuses = recordStatuses(vtn);
     await until('warning status', () =>
@@ -261,19 +405,39 @@ describe('nodes: openadr3-vtn', () => {
     assert.strictEqual(typeof (await token(base, 'heater-1', 'h1')), 'string');
   });
 
-  it('shows a red status (and keeps Node-RED running) when the port is taken', async () => {
+  it('when the port is taken: a red status naming the Port setting (en-US, de), and Node-RED keeps running', async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
     try {
-      await helper.load(vtnNode, flow());
-      const vtn = helper.getNode('vtn1') as TestNode;
-      const statuses = recordStatuses(vtn);
-      await until('error status', () =>
-        statuses.some((st) => st.fill === 'red' && /cannot start: .*EADDRINUSE/.test(st.text ?? '')),
-      );
-      await helper.unload();
-    } finally {
+      // The status names the port and the editor's own label of the setting to change.
+      const expected = [
+        ['en-US', `port ${port} in use: change Port in this node`],
+        ['de', `Port ${port} belegt: „Port“ in diesem Knoten ändern`],
+      ];
+      for (const [lang, text] of expected) {
+        await inLanguage(lang, async () => {
+          await helper.load(vtnNode, flow());
+          const vtn = helper.getNode('vtn1') as TestNode;
+          const statuses = recordStatuses(vtn);
+          const errors: string[] = [];
+          vtn.on('call:error', (call: { args: [string] }) => errors.push(String(call.args[0])));
+          await until(`the ${lang} port-taken status`, () =>
+            statuses.some((st) => st.fill === 'red' && st.text === text),
+          );
+          assert.ok(
+            errors.some((e) => e.includes(String(port)) && e.includes('8081')),
+            `the log says which port and what to do: ${errors.join(' | ')}`,
+          );
+          await helper.unload();
+        });
+      }
+      // Once the port is free again, a redeploy starts the VTN.
       await new Promise<void>((r) => blocker.close(() => r()));
+      await helper.load(vtnNode, flow());
+      const statuses = recordStatuses(helper.getNode('vtn1') as TestNode);
+      await until('listening', () => statuses.some((st) => /^listening/.test(st.text ?? '')));
+    } finally {
+      if (blocker.listening) await new Promise<void>((r) => blocker.close(() => r()));
     }
   });
 

@@ -18,12 +18,21 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(ctx: Mocha.Context): Promise<BrowserSession> {
+export interface LaunchOptions {
+  /** The browser's language (navigator.language, Accept-Language), e.g. 'de-DE'; default en-US. */
+  locale?: string;
+}
+
+export async function launchBrowser(
+  ctx: Mocha.Context,
+  options: LaunchOptions = {},
+): Promise<BrowserSession> {
   const executablePath = requireTool(ctx, 'chromium');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
+    locale: options.locale ?? 'en-US',
     viewport: { width: 1400, height: 900 },
     args: [
       '--headless',

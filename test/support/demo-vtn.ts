@@ -1,8 +1,11 @@
 /**
- * Reading the demo pipeline's VTN as its BL client (the seed's `bl_client`/`1001`), for the e2e
+ * Reading the demo pipeline's VTN as its BL client (the demo's `bl_client`/`1001`), for the e2e
  * tests of `npm start` and of the full-pipeline example, which check the same hops.
  */
 import assert from 'assert';
+import fs from 'fs';
+import path from 'path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { waitFor } from './node-red-process';
 
 export type VtnObject = Record<string, unknown>;
@@ -16,13 +19,31 @@ export interface DemoVtnReader {
   waitForPricing(ms: number): Promise<{ program: VtnObject; event: VtnObject }>;
 }
 
-export async function demoVtnReader(vtnPort: number): Promise<DemoVtnReader> {
-  const vtn = `http://127.0.0.1:${vtnPort}/openadr3/3.0.1`;
-  const r = await fetch(`${vtn}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&client_id=bl_client&client_secret=1001',
-  });
+/**
+ * The demo VTN serves HTTPS with the development certificate of the Node-RED in `userDir`: this
+ * reader trusts that CA file and nothing else, as a VEN given the CA out of band would.
+ */
+export async function demoVtnReader(vtnPort: number, userDir: string): Promise<DemoVtnReader> {
+  const vtn = `https://127.0.0.1:${vtnPort}/openadr3/3.0.1`;
+  const caFile = path.join(userDir, 'openadr3-vtn', 'dev-tls', 'ca.pem');
+  let dispatcher: Agent | undefined;
+  const fetch = (url: string, init: Parameters<typeof undiciFetch>[1] = {}) => {
+    // The CA is made by the first node that needs it, once Node-RED starts its flows.
+    dispatcher ??= new Agent({ connect: { ca: fs.readFileSync(caFile, 'utf8') } });
+    return undiciFetch(url, { ...init, dispatcher });
+  };
+  // The editor answers before every node has started: wait for the VTN node to listen (a busy
+  // machine can take seconds between the two).
+  const r = await waitFor(
+    () =>
+      fetch(`${vtn}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&client_id=bl_client&client_secret=1001',
+      }),
+    20000,
+    `the VTN listening on port ${vtnPort}`,
+  );
   assert.strictEqual(r.status, 200, 'a token for bl_client');
   const { access_token: token } = (await r.json()) as { access_token: string };
   const get = async (path: string): Promise<VtnObject[]> => {

@@ -35,6 +35,15 @@ export async function requireBroker(ctx: Mocha.Context): Promise<string> {
   return why;
 }
 
+/** A client that connects once and never reconnects: a refused connection rejects. */
+export function connectOnce(url: string): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 10000 });
+    c.once('connect', () => resolve(c));
+    c.once('error', reject);
+  });
+}
+
 /** A mosquitto of our own on `port`, persistent sessions kept in a temp dir across restarts. */
 export class PrivateBroker {
   private child: ChildProcess | undefined;

@@ -1,5 +1,5 @@
 /**
- * A real Node-RED (`node node_modules/node-red/red.js`) for end-to-end tests: a temporary userDir
+ * A real Node-RED (`node <node-red>/red.js`, see nodeRedDir) for end-to-end tests: a temporary userDir
  * whose node_modules links to this checkout (so the pack loads as an installed module, with its
  * examples), bound to 127.0.0.1 on a free port, telemetry and tours off, stopped by its own PID.
  */
@@ -11,7 +11,22 @@ import { freePort } from './ports';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 
+/**
+ * The Node-RED package the tests run: the checkout's (Node-RED 4.1 on this machine's Node), or the
+ * one scripts/test-runtime.js installed for a second runtime (OPENADR3_HPWH_NODE_RED_PREFIX).
+ */
+export function nodeRedDir(): string {
+  const prefix = process.env.OPENADR3_HPWH_NODE_RED_PREFIX;
+  return path.dirname(require.resolve('node-red/package.json', { paths: [prefix || repoRoot] }));
+}
+
 export interface NodeRedOptions {
+  /**
+   * A user directory where the pack was installed with npm (the way the palette does): used
+   * as it is instead of a temporary one linked to this checkout, and Node-RED gets no module
+   * redirection (scripts/runtime-redirect.js), so it loads what npm installed there.
+   */
+  installedIn?: string;
   /** Extra folders of local nodes (e.g. test fixture nodes). */
   nodesDir?: string[];
   /** Extra settings merged into settings.js (must be JSON-serialisable). */
@@ -22,6 +37,14 @@ export interface NodeRedOptions {
   env?: Record<string, string>;
   /** Extra Node.js options before red.js (e.g. --expose-gc). */
   nodeArgs?: string[];
+  /**
+   * Run Node-RED elsewhere, e.g. inside a network namespace (test/support/netns.ts): `prefix` is
+   * the command it runs under, `reach(port)` makes its port reachable from this process.
+   */
+  runIn?: {
+    prefix: string[];
+    reach(port: number): Promise<{ url: string; close(): Promise<void> }>;
+  };
 }
 
 export interface NodeRedInstance {
@@ -41,13 +64,42 @@ export interface NodeRedInstance {
 
 const API_HEADERS = { 'Content-Type': 'application/json', 'Node-RED-API-Version': 'v2' };
 
+/**
+ * The log lines this helper waits for, in the runtime's language (settings `lang`): Node-RED
+ * translates its own log too, so they are read from its runtime catalog.
+ */
+function runtimeLogLines(lang: unknown): {
+  started: string;
+  starting: string;
+  updated: string;
+  flowsFile: string;
+} {
+  const runtimeDir = path.dirname(
+    require.resolve('@node-red/runtime/package.json', { paths: [nodeRedDir()] }),
+  );
+  const catalog = (language: string) => path.join(runtimeDir, 'locales', language, 'runtime.json');
+  const file = typeof lang === 'string' && fs.existsSync(catalog(lang)) ? catalog(lang) : catalog('en-US');
+  const messages = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    nodes: { flows: Record<string, string> };
+    storage: { localfilesystem: Record<string, string> };
+  };
+  return {
+    started: messages.nodes.flows['started-flows'],
+    starting: messages.nodes.flows['starting-flows'],
+    updated: messages.nodes.flows['updated-flows'],
+    flowsFile: messages.storage.localfilesystem['flows-file'].replace(/\s*:.*$/, ''),
+  };
+}
+
 export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRedInstance> {
   const port = await freePort();
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nr-e2e-'));
-  const modules = path.join(userDir, 'node_modules');
-  fs.mkdirSync(modules);
-  // What `npm install <checkout>` would do: a link to the package root.
-  fs.symlinkSync(repoRoot, path.join(modules, 'node-red-contrib-openadr3-hpwh'), 'dir');
+  const userDir = options.installedIn ?? fs.mkdtempSync(path.join(os.tmpdir(), 'nr-e2e-'));
+  if (!options.installedIn) {
+    const modules = path.join(userDir, 'node_modules');
+    fs.mkdirSync(modules);
+    // What `npm install <checkout>` would do: a link to the package root.
+    fs.symlinkSync(repoRoot, path.join(modules, 'node-red-contrib-openadr3-hpwh'), 'dir');
+  }
   const settings = {
     uiHost: '127.0.0.1',
     uiPort: port,
@@ -58,6 +110,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     diagnostics: { enabled: false, ui: false },
     telemetry: { enabled: false },
     logging: { console: { level: 'info', metrics: false, audit: false } },
+    // The runtime's language (statuses, errors, its own log), whatever LANG this machine has.
+    lang: 'en-US',
     nodesDir: options.nodesDir ?? [],
     ...options.settings,
   };
@@ -67,11 +121,13 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
   );
   if (options.flows) fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(options.flows));
 
+  const prefix = options.runIn?.prefix ?? [];
   const child = spawn(
-    process.execPath,
+    prefix[0] ?? process.execPath,
     [
+      ...(prefix.length ? [...prefix.slice(1), process.execPath] : []),
       ...(options.nodeArgs ?? []),
-      path.join(repoRoot, 'node_modules', 'node-red', 'red.js'),
+      path.join(nodeRedDir(), 'red.js'),
       '-u',
       userDir,
       '-p',
@@ -81,16 +137,22 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     {
       cwd: userDir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false', ...options.env },
+      env: {
+        ...(options.installedIn ? withoutRedirect(process.env) : process.env),
+        NODE_RED_ENABLE_PROJECTS: 'false',
+        ...options.env,
+      },
     },
   );
+  const lines = runtimeLogLines(settings.lang);
   let output = '';
   let hasExited = false;
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   child.on('exit', () => (hasExited = true));
 
-  const url = `http://127.0.0.1:${port}`;
+  const reached = options.runIn ? await options.runIn.reach(port) : undefined;
+  const url = reached?.url ?? `http://127.0.0.1:${port}`;
   const instance: NodeRedInstance = {
     url,
     port,
@@ -99,7 +161,7 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     log: () => output,
     exited: () => hasExited,
     async deploy(flows) {
-      const updatedBefore = countOf(output, 'Updated flows');
+      const updatedBefore = countOf(output, lines.updated);
       const res = await fetch(`${url}/flows`, {
         method: 'POST',
         headers: { ...API_HEADERS, 'Node-RED-Deployment-Type': 'full' },
@@ -112,8 +174,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
       await waitFor(
         () =>
           hasExited ||
-          (countOf(output, 'Updated flows') > updatedBefore &&
-            output.slice(output.lastIndexOf('Updated flows')).includes('Started flows')),
+          (countOf(output, lines.updated) > updatedBefore &&
+            output.slice(output.lastIndexOf(lines.updated)).includes(lines.started)),
         15000,
         'flows to start',
       );
@@ -138,7 +200,8 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
         await gone;
         clearTimeout(timer);
       }
-      fs.rmSync(userDir, { recursive: true, force: true });
+      await reached?.close();
+      if (!options.installedIn) fs.rmSync(userDir, { recursive: true, force: true });
     },
   };
 
@@ -150,9 +213,9 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     if (hasExited) throw new Error(`Node-RED exited during start-up:\n${output}`);
     try {
       const res = await fetch(`${url}/settings`, { headers: API_HEADERS });
-      if (res.ok && /Started flows|Starting flows|Flows file/.test(output)) {
+      if (res.ok && [lines.started, lines.starting, lines.flowsFile].some((l) => output.includes(l))) {
         // Wait for the runtime to have started flows, not just the admin server.
-        if (/Started flows/.test(output) || !options.flows) break;
+        if (output.includes(lines.started) || !options.flows) break;
       }
     } catch {
       // not listening yet
@@ -164,6 +227,18 @@ export async function startNodeRed(options: NodeRedOptions = {}): Promise<NodeRe
     await new Promise((r) => setTimeout(r, 200));
   }
   return instance;
+}
+
+/**
+ * The environment without scripts/runtime-redirect.js preloaded: for processes that must load
+ * modules where npm installed them (an installed copy of the pack, npm itself).
+ */
+export function withoutRedirect(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const nodeOptions = (env.NODE_OPTIONS ?? '').replace(/--require \S*runtime-redirect\.js/g, '').trim();
+  const out: NodeJS.ProcessEnv = { ...env };
+  if (nodeOptions) out.NODE_OPTIONS = nodeOptions;
+  else delete out.NODE_OPTIONS;
+  return out;
 }
 
 function countOf(log: string, line: string): number {

@@ -76,3 +76,14 @@ export async function terminateConnections(name: string): Promise<number> {
   );
   return r.rowCount ?? 0;
 }
+
+/** Cut only the connections that LISTEN (the change watchers): NOTIFYs sent meanwhile are lost to them. */
+export async function terminateListeners(name: string): Promise<number> {
+  const r = await admin((c) =>
+    c.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'",
+      [name],
+    ),
+  );
+  return r.rowCount ?? 0;
+}

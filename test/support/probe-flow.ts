@@ -9,6 +9,11 @@ export function recordInGlobal(key: string, valueExpr: string): string {
   return `const list = global.get('${key}') || []; list.push(${valueExpr}); global.set('${key}', list); return null;`;
 }
 
+/** A function node on tab `tab` that records `valueExpr` of each message into the global list `key`. */
+export function recorderNode(tab: string, id: string, key: string, valueExpr: string): unknown {
+  return { id, z: tab, type: 'function', func: recordInGlobal(key, valueExpr), outputs: 1, wires: [[]] };
+}
+
 export interface ProbeOptions {
   /** Node ids whose statuses are recorded under `statuses`. */
   statusScope: string[];
@@ -25,23 +30,9 @@ export function probeNodes(tab: string, options: ProbeOptions): unknown[] {
   const reader = `msg.payload = { ${options.keys.map((k) => `${k}: global.get('${k}') || []`).join(', ')} }; return msg;`;
   return [
     { id: 'probe-catch', z: tab, type: 'catch', scope: null, uncaught: false, wires: [['probe-rec-caught']] },
-    {
-      id: 'probe-rec-caught',
-      z: tab,
-      type: 'function',
-      func: recordInGlobal('caught', options.caughtValue ?? 'msg.error.message'),
-      outputs: 1,
-      wires: [[]],
-    },
+    recorderNode(tab, 'probe-rec-caught', 'caught', options.caughtValue ?? 'msg.error.message'),
     { id: 'probe-status', z: tab, type: 'status', scope: options.statusScope, wires: [['probe-rec-status']] },
-    {
-      id: 'probe-rec-status',
-      z: tab,
-      type: 'function',
-      func: recordInGlobal('statuses', options.statusValue ?? 'msg.status'),
-      outputs: 1,
-      wires: [[]],
-    },
+    recorderNode(tab, 'probe-rec-status', 'statuses', options.statusValue ?? 'msg.status'),
     { id: 'probe-http', z: tab, type: 'http in', url: '/probe', method: 'get', wires: [['probe-read']] },
     { id: 'probe-read', z: tab, type: 'function', func: reader, outputs: 1, wires: [['probe-resp']] },
     { id: 'probe-resp', z: tab, type: 'http response', wires: [] },

@@ -6,6 +6,7 @@ import { ChildProcess, spawn } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { COMMAND_NAMES } from '../../src/device/commands';
 import { repoRoot } from './node-red-process';
 
 export interface PtyPair {
@@ -69,14 +70,7 @@ export interface SimProcess {
   output(): string;
 }
 
-const DR_COMMANDS = new Set([
-  'shed',
-  'normal',
-  'loadup',
-  'advanced-loadup',
-  'critical-peak',
-  'grid-emergency',
-]);
+const DR_COMMANDS = new Set<string>(COMMAND_NAMES);
 
 /** Run the built simulator CLI (`npm run sim` equivalent) on `port` with JSON output. */
 export function startSimulator(port: string, args: string[] = []): SimProcess {

@@ -29,7 +29,11 @@ export async function startTestVtn(options: VtnOptions = {}): Promise<TestVtn> {
     process.env.VTN_TEST_STORE === 'postgres' && options.store === undefined
       ? await createTestDatabase()
       : undefined;
-  const vtn = await createVtn({ allowInsecureCallbacks: true, ...options, ...(db ? { store: db.url } : {}) });
+  const vtn = await createVtn({
+    callbacks: { loopback: true },
+    ...options,
+    ...(db ? { store: db.url } : {}),
+  });
   const { url } = await vtn.listen(0, '127.0.0.1');
   const call = async (
     method: string,

@@ -1,3 +1,5 @@
+import { isRetryableStatus } from '../../net/retry';
+
 /** Errors from talking to a VTN, classified so callers can choose a status and whether to retry. */
 export type OpenAdrErrorKind =
   /** Could not connect, connection reset, DNS failure. */
@@ -9,7 +11,19 @@ export type OpenAdrErrorKind =
   /** The VTN answered with an error status (4xx other than auth, or 5xx after retries). */
   | 'http'
   /** The VTN answered 2xx with a body that is not the JSON it should be. */
-  | 'parse';
+  | 'parse'
+  /**
+   * TLS refused: the VTN's certificate is not trusted (self-signed, unknown CA, expired, wrong
+   * host) or the handshake failed (client certificate, TLS version). Never retried: it needs a
+   * configuration change, not another try.
+   */
+  | 'tls'
+  /**
+   * The client was closed (its connection config node stopped, as on a redeploy) before or while
+   * the request ran. Nothing reached the VTN or its answer was lost; never retried. Nodes drop
+   * the message it was for with one warning (nodes/shared/input.ts), not an error.
+   */
+  | 'closed';
 
 export class OpenAdrError extends Error {
   readonly kind: OpenAdrErrorKind;
@@ -18,11 +32,20 @@ export class OpenAdrError extends Error {
   readonly body?: unknown;
   readonly method: string;
   readonly url: string;
+  /** The VTN's Retry-After, ms, when it sent one with an error status. */
+  readonly retryAfterMs?: number;
 
   constructor(
     kind: OpenAdrErrorKind,
     message: string,
-    details: { status?: number; body?: unknown; method: string; url: string; cause?: unknown },
+    details: {
+      status?: number;
+      body?: unknown;
+      method: string;
+      url: string;
+      cause?: unknown;
+      retryAfterMs?: number;
+    },
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'OpenAdrError';
@@ -31,14 +54,15 @@ export class OpenAdrError extends Error {
     this.body = details.body;
     this.method = details.method;
     this.url = details.url;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
   }
 
-  /** Network errors, timeouts and 5xx may succeed on a later try. */
+  /** Network errors, timeouts, 408, 429 and 5xx may succeed on a later try. */
   get retryable(): boolean {
     return (
       this.kind === 'network' ||
       this.kind === 'timeout' ||
-      (this.kind === 'http' && (this.status ?? 0) >= 500)
+      (this.kind === 'http' && this.status !== undefined && isRetryableStatus(this.status))
     );
   }
 }

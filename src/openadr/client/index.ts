@@ -7,6 +7,7 @@ export type {
   VenClient,
   VenClientAuth,
   VenClientOptions,
+  VenClientTls,
 } from './client';
 export { OpenAdrError } from './errors';
 export type { OpenAdrErrorKind } from './errors';
@@ -47,3 +48,14 @@ export type {
   MqttPushState,
   Notifiers,
 } from './push-mqtt';
+export { VenSession, PUSH_MODES } from './session';
+export type {
+  LogHook,
+  LogLevel,
+  PollRequest,
+  PushMode,
+  PushProblem,
+  PushState,
+  VenSessionOptions,
+  WebhookSettings,
+} from './session';

@@ -10,7 +10,8 @@
  */
 import crypto from 'crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import type { VenClient } from './client';
+import { tlsProblem } from '../../tls/errors';
+import type { VenClient, VenClientTls } from './client';
 import { OpenAdrError } from './errors';
 
 export interface MqttNotifierAuthentication {
@@ -89,19 +90,33 @@ export async function mqttTopicFilters(client: VenClient, path: string): Promise
 }
 
 const SCHEMES = /^(mqtts?|wss?|tcp|ssl):\/\//i;
+const TLS_SCHEMES = /^(mqtts|wss|ssl):\/\//i;
 
-/** The broker URL and mqtt.js options a binding asks for (the token is fetched by the caller). */
+/**
+ * The broker URL and mqtt.js options a binding asks for (the token is fetched by the caller).
+ * A TLS URI is preferred when the binding lists several ("MQTT clients MUST use MQTT over TLS");
+ * it is verified with the VEN connection's TLS settings (`tls`: private CA, unverified mode), and
+ * CERTIFICATE authentication presents that connection's client certificate.
+ */
 export function brokerOptions(
   binding: MqttNotifierBinding,
   ids: { clientID?: string },
+  tls?: VenClientTls,
 ): { url: string; options: IClientOptions; bearer: boolean } {
-  const url = binding.URIS.find((u) => SCHEMES.test(u));
+  const url = binding.URIS.find((u) => TLS_SCHEMES.test(u)) ?? binding.URIS.find((u) => SCHEMES.test(u));
   if (!url)
     throw new Error(`no usable broker URI in ${JSON.stringify(binding.URIS)} (need mqtt, mqtts, ws or wss)`);
   if (binding.serialization !== undefined && binding.serialization !== 'JSON')
     throw new Error(`MQTT serialization ${binding.serialization} is not supported (only JSON)`);
   const a = binding.authentication ?? { method: 'ANONYMOUS' };
   const options: IClientOptions = {};
+  if (TLS_SCHEMES.test(url) && tls) {
+    if (tls.ca !== undefined) options.ca = tls.ca as IClientOptions['ca'];
+    if (tls.cert !== undefined) options.cert = tls.cert as IClientOptions['cert'];
+    if (tls.key !== undefined) options.key = tls.key as IClientOptions['key'];
+    if (tls.passphrase !== undefined) (options as { passphrase?: string }).passphrase = tls.passphrase;
+    options.rejectUnauthorized = tls.rejectUnauthorized !== false;
+  }
   let bearer = false;
   switch (a.method ?? 'ANONYMOUS') {
     case 'ANONYMOUS':
@@ -114,8 +129,18 @@ export function brokerOptions(
       bearer = true;
       break;
     case 'CERTIFICATE':
-      if (!a.clientCert || !a.clientKey) throw new Error('CERTIFICATE authentication without cert and key');
-      options.ca = a.caCert;
+      // Our own client certificate (the connection's TLS settings) first: a private key belongs
+      // on this machine, not in a VTN's answer. Strings in the binding only when we have none.
+      if (tls?.cert && tls.key) {
+        options.cert = tls.cert as IClientOptions['cert'];
+        options.key = tls.key as IClientOptions['key'];
+        break;
+      }
+      if (!a.clientCert || !a.clientKey)
+        throw new Error(
+          "the broker wants a client certificate: set one in the VTN connection's TLS configuration",
+        );
+      options.ca = a.caCert ?? options.ca;
       options.cert = a.clientCert;
       options.key = a.clientKey;
       break;
@@ -159,6 +184,31 @@ export interface MqttPush {
   close(): Promise<void>;
 }
 
+/** The MQTT topics of a program's events, and of the program itself when the VTN offers them. */
+async function programTopics(client: VenClient, programID: string): Promise<string[]> {
+  const id = encodeURIComponent(programID);
+  const topics = await mqttTopicFilters(client, `/notifiers/mqtt/topics/programs/${id}/events`);
+  try {
+    // The program's own changes (e.g. its payload descriptors' currency) change the timeline too.
+    topics.push(...(await mqttTopicFilters(client, `/notifiers/mqtt/topics/programs/${id}`)));
+  } catch (err) {
+    // Optional: a VTN may not offer per-program topics to VENs. The events are what matter.
+    if (!(err instanceof OpenAdrError) || err.retryable) throw err;
+  }
+  return topics;
+}
+
+/** A broker connection failure in words: a refused certificate (self-signed, hostname mismatch…), not OpenSSL's code. */
+function brokerError(url: string, err: Error): string {
+  const tp = tlsProblem(err);
+  const why = tp
+    ? tp.certificate
+      ? `broker certificate refused: ${tp.reason}`
+      : `TLS: ${tp.reason}`
+    : err.message;
+  return `broker ${url}: ${why}`;
+}
+
 /**
  * Discover and start MQTT push for one program. Resolves undefined when the VTN offers no MQTT
  * notifier (3.0.1, no `/notifiers`, or no MQTT binding); throws when discovery fails or the binding
@@ -169,16 +219,12 @@ export async function startMqttPush(options: MqttPushOptions): Promise<MqttPush 
   const { client, programID } = options;
   const notifiers = await discoverNotifiers(client);
   if (!notifiers?.MQTT) return undefined;
-  const { url, options: auth, bearer } = brokerOptions(notifiers.MQTT, { clientID: client.clientId });
-  const id = encodeURIComponent(programID);
-  const topics = await mqttTopicFilters(client, `/notifiers/mqtt/topics/programs/${id}/events`);
-  try {
-    // The program's own changes (e.g. its payload descriptors' currency) change the timeline too.
-    topics.push(...(await mqttTopicFilters(client, `/notifiers/mqtt/topics/programs/${id}`)));
-  } catch (err) {
-    // Optional: a VTN may not offer per-program topics to VENs. The events are what matter.
-    if (!(err instanceof OpenAdrError) || err.retryable) throw err;
-  }
+  const {
+    url,
+    options: auth,
+    bearer,
+  } = brokerOptions(notifiers.MQTT, { clientID: client.clientId }, client.tls);
+  const topics = await programTopics(client, programID);
   const password = bearer ? await client.getToken() : undefined;
 
   const debounceMs = options.debounceMs ?? 200;
@@ -246,7 +292,7 @@ export async function startMqttPush(options: MqttPushOptions): Promise<MqttPush 
       fire('subscribed');
     });
   });
-  mq.on('error', (err) => setState({ active: false, error: `broker ${url}: ${err.message}` }));
+  mq.on('error', (err) => setState({ active: false, error: brokerError(url, err) }));
   mq.on('close', () => {
     setState({ active: false, error: state.error ?? lost() });
     if (bearer && !closed) {

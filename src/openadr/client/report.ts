@@ -8,17 +8,10 @@ import type { VenClient } from './client';
 import { formatDurationMs, parseDateTime } from './duration';
 import { eventSpan } from './timeline';
 import type { Interval, OpenAdrEvent, PayloadDescriptor, Report, ValuesMap } from './types';
+import type { Telemetry } from '../../device/telemetry';
 
-export interface Telemetry {
-  time: string;
-  operatingState: string | null;
-  energyTakeWh: number | null;
-  energyStoredWh: number | null;
-  capacityWh: number | null;
-  powerW: number | null;
-  customerOverride: boolean | null;
-  device?: Record<string, unknown>;
-}
+// The telemetry contract is the device module's (one type for CTA-2045, Modbus and reports).
+export type { Telemetry };
 
 export interface ReportOptions {
   clientName: string;

@@ -1,10 +1,11 @@
 /**
  * OAuth2 client-credentials tokens: JWTs (HS256, jsonwebtoken) signed with a random per-install
  * secret kept in the store so tokens stay valid across restarts. Client secrets are compared in
- * constant time; failed token requests are rate-limited per caller address.
+ * constant time; failed sign-ins are throttled per offender (see SignInThrottle).
  */
 import crypto from 'crypto';
 import jwt from 'jsonwebtoken';
+import { offenderAddress } from './client-address';
 import { VtnError } from './problem';
 
 export type Role = 'BL' | 'VEN';
@@ -20,6 +21,8 @@ export interface Principal {
   clientID: string | null;
   role: Role;
   scopes: string[];
+  /** A request without a token reading an anonymous local program (see anonymous.ts). */
+  anonymous?: boolean;
 }
 
 export const FLOW_PRINCIPAL: Principal = {
@@ -33,7 +36,7 @@ export const ROLE_SCOPES: Record<Role, string[]> = {
   VEN: ['read_all', 'write_reports', 'write_subscriptions', 'write_vens'],
 };
 
-/** The seed's demo clients (the reference implementation's defaults). */
+/** The demo clients of the reference implementation (its defaults, public secrets). */
 export const DEMO_CLIENTS: ClientConfig[] = [
   { id: 'bl_client', secret: '1001', role: 'BL' },
   { id: 'ven_client', secret: '999', role: 'VEN' },
@@ -65,19 +68,92 @@ export interface TokenResponse {
   scope: string;
 }
 
-export interface AuthOptions {
+export interface ThrottleOptions {
+  /** Wrong secrets one offender may send before it must wait (default 5). */
+  freeFailures?: number;
+  /** The first wait (default 1 s); each further failure doubles it, up to maxWaitMs. */
+  firstWaitMs?: number;
+  /** The longest wait (default 15 min). */
+  maxWaitMs?: number;
+  /** An offender quiet for this long starts afresh (default 1 h). */
+  forgetMs?: number;
+}
+
+export interface AuthOptions extends ThrottleOptions {
   clients: ClientConfig[];
   signingSecret: string;
   tokenLifetimeSeconds: number;
-  /** Failed token requests allowed per address per window before 429. */
-  maxFailures?: number;
-  failureWindowMs?: number;
+}
+
+/**
+ * Throttles failed sign-ins (token requests, the status page's Basic sign-in) per offender: a
+ * known client id from one client address (an IPv6 /64), or — for client ids that do not exist —
+ * the address alone. After a few free failures each further one doubles the wait (429 with
+ * Retry-After), and while it lasts that offender is refused without a check. So one client's
+ * wrong secrets never block another client's right one, even behind one NAT or proxy, while
+ * guessing a secret, or spraying client ids, from one address slows to a crawl.
+ */
+export class SignInThrottle {
+  private readonly offenders = new Map<string, { failures: number; until: number; last: number }>();
+  private readonly o: Required<ThrottleOptions>;
+
+  constructor(options: ThrottleOptions = {}) {
+    this.o = {
+      freeFailures: options.freeFailures ?? 5,
+      firstWaitMs: options.firstWaitMs ?? 1000,
+      maxWaitMs: options.maxWaitMs ?? 15 * 60_000,
+      forgetMs: options.forgetMs ?? 3600_000,
+    };
+  }
+
+  static key(clientID: string | undefined, address: string): string {
+    return `${clientID ?? '?'}\u0000${offenderAddress(address)}`;
+  }
+
+  /** Throws 429 while this offender must wait. */
+  check(key: string, now = Date.now()): void {
+    const f = this.offenders.get(key);
+    if (!f) return;
+    if (now - f.last > this.o.forgetMs) {
+      this.offenders.delete(key);
+      return;
+    }
+    if (now < f.until) {
+      const retry = Math.max(1, Math.ceil((f.until - now) / 1000));
+      throw new VtnError(429, `too many failed sign-ins; retry in ${retry} s`, {
+        'Retry-After': String(retry),
+      });
+    }
+  }
+
+  fail(key: string, now = Date.now()): void {
+    let f = this.offenders.get(key);
+    if (!f || now - f.last > this.o.forgetMs) {
+      f = { failures: 0, until: 0, last: now };
+      this.offenders.set(key, f);
+    }
+    f.failures++;
+    f.last = now;
+    const over = f.failures - this.o.freeFailures;
+    if (over > 0)
+      f.until = now + Math.min(this.o.maxWaitMs, this.o.firstWaitMs * 2 ** Math.min(30, over - 1));
+    if (this.offenders.size > 100_000) this.prune(now); // bounded under a spray of addresses
+  }
+
+  succeed(key: string): void {
+    this.offenders.delete(key);
+  }
+
+  private prune(now: number): void {
+    for (const [k, f] of this.offenders)
+      if (now >= f.until && now - f.last > 60_000) this.offenders.delete(k);
+    if (this.offenders.size > 100_000) this.offenders.clear();
+  }
 }
 
 export class TokenAuthority {
-  private readonly failures = new Map<string, { count: number; since: number }>();
-  private readonly maxFailures: number;
-  private readonly windowMs: number;
+  /** Failed sign-ins, shared by the token endpoint and the status page's Basic sign-in. */
+  readonly throttle: SignInThrottle;
 
   /** By client ID: a fleet has thousands of VEN clients and every request looks its role up. */
   private readonly byId = new Map<string, { client: ClientConfig; secretHash: Buffer }>();
@@ -90,8 +166,7 @@ export class TokenAuthority {
   private readonly key: crypto.KeyObject;
 
   constructor(private readonly options: AuthOptions) {
-    this.maxFailures = options.maxFailures ?? 10;
-    this.windowMs = options.failureWindowMs ?? 60_000;
+    this.throttle = new SignInThrottle(options);
     this.key = crypto.createSecretKey(Buffer.from(options.signingSecret, 'utf8'));
     for (const c of options.clients)
       this.byId.set(c.id, { client: c, secretHash: crypto.createHash('sha256').update(c.secret).digest() });
@@ -105,44 +180,37 @@ export class TokenAuthority {
     return this.byId.get(clientID)?.client.role;
   }
 
-  /** Check the caller is not locked out; throws 429 with Retry-After when it is. */
-  checkRate(caller: string, now = Date.now()): void {
-    const f = this.failures.get(caller);
-    if (!f) return;
-    if (now - f.since > this.windowMs) {
-      this.failures.delete(caller);
-      return;
-    }
-    if (f.count >= this.maxFailures) {
-      const retry = Math.ceil((f.since + this.windowMs - now) / 1000);
-      throw new VtnError(429, `too many failed token requests from this address; retry in ${retry} s`, {
-        'Retry-After': String(retry),
-      });
-    }
-  }
-
-  private fail(caller: string, now: number): void {
-    const f = this.failures.get(caller);
-    if (!f || now - f.since > this.windowMs) this.failures.set(caller, { count: 1, since: now });
-    else f.count++;
-    if (this.failures.size > 10_000) this.failures.clear(); // bound memory under a spray of addresses
-  }
-
-  /** Exchange client credentials for a token, or undefined when they are wrong. */
-  issue(clientID: string, secret: string, caller: string, now = Date.now()): TokenResponse | undefined {
-    this.checkRate(caller, now);
+  /**
+   * The client these credentials belong to, undefined when they are wrong; throws 429 while this
+   * offender (client id and address; see SignInThrottle) must wait.
+   */
+  authenticate(
+    clientID: string,
+    secret: string,
+    address: string,
+    now = Date.now(),
+  ): ClientConfig | undefined {
     // One hash and one constant-time comparison whatever the ID: comparing against every client
     // (as before) cost two hashes per configured client per token request — with 100,000 VENs,
     // seconds each. Client IDs are not secrets (OAuth sends them in the clear); secrets are compared
     // in constant time, and an unknown ID does the same work as a wrong secret.
     const known = this.byId.get(clientID);
+    const key = SignInThrottle.key(known ? clientID : undefined, address);
+    this.throttle.check(key, now);
     const given = crypto.createHash('sha256').update(secret).digest();
     const ok = crypto.timingSafeEqual(given, known?.secretHash ?? this.dummyHash);
-    const match = ok && known ? known.client : undefined;
-    if (!match) {
-      this.fail(caller, now);
+    if (!ok || !known) {
+      this.throttle.fail(key, now);
       return undefined;
     }
+    this.throttle.succeed(key);
+    return known.client;
+  }
+
+  /** Exchange client credentials for a token, or undefined when they are wrong. */
+  issue(clientID: string, secret: string, caller: string, now = Date.now()): TokenResponse | undefined {
+    const match = this.authenticate(clientID, secret, caller, now);
+    if (!match) return undefined;
     const scopes = ROLE_SCOPES[match.role];
     const access_token = jwt.sign({ role: match.role, scope: scopes.join(' ') }, this.key, {
       algorithm: 'HS256',

@@ -10,6 +10,7 @@
  * stamp's), and only meaningful where the instances' clocks agree (one host, or NTP). Deletes are
  * counted but not timed: a deleted object carries its last modification's time, not the delete's.
  */
+import { instantOf } from '../../time/datetime';
 import type { Change } from './service';
 
 /** Lags from 0 to 59,999 ms in 1 ms buckets; longer ones share the last bucket (the max is exact). */
@@ -44,7 +45,7 @@ export class ChangeStats {
     this.heard++;
     if (change.remote) this.remote++;
     if (change.operation === 'DELETE') return;
-    const at = Date.parse(String(change.object.modificationDateTime ?? change.object.createdDateTime));
+    const at = instantOf(change.object.modificationDateTime ?? change.object.createdDateTime);
     if (!Number.isFinite(at)) return;
     // A clock behind the committer's would make it negative: count it as heard at once.
     const lag = Math.max(0, this.now() - at);

@@ -13,13 +13,27 @@ import type { Principal, TokenAuthority } from './auth';
 import { KINDS, type KindName } from './kinds';
 import { problem, VtnError } from './problem';
 import type { VtnService } from './service';
-import { bearerAuthenticator, jsonOnly } from './request-guards';
+import { bearerAuthenticator, bearerToken, jsonOnly } from './request-guards';
 import { StoreUnavailable } from './store/store';
+import { clientAddress } from './client-address';
+import {
+  checkQueryLimits,
+  DEFAULT_VTN_LIMITS,
+  quotaError,
+  type RequestQuota,
+  type VtnLimits,
+} from './limits';
 
 export interface RouteOptions {
   bodyLimit?: string;
+  limits?: VtnLimits;
+  quota?: RequestQuota;
+  /** Take the client address from the X-Forwarded-For entry a trusted proxy appended. */
+  trustProxy?: boolean;
   /** Share the page cache with the HTTP server's fast path (see createVtn). */
   pageCache?: PageCache;
+  /** Programs (by name) readable without a token, with their untargeted events. */
+  anonymousPrograms?: ReadonlySet<string>;
 }
 
 /**
@@ -30,6 +44,29 @@ export interface RouteOptions {
 export interface PageBody {
   bytes: Buffer;
   gzip?: Buffer;
+  /** The response headers for `bytes` (and `gzip`), built once: see PageCache.send. */
+  head: PageHead;
+  gzipHead?: PageHead;
+}
+
+/** Header names and values in one flat list, as `res.writeHead(status, list)` takes them. */
+type PageHead = ReadonlyArray<string | number>;
+
+/**
+ * A page's headers, in the order they always went out (Content-Type, Vary, Content-Encoding when
+ * gzipped, Content-Length). Built once per body: a poll answered from the cache then sends them
+ * without a header object, header entries or a length per request (see PageCache.send).
+ */
+function pageHead(length: number, gzip: boolean): PageHead {
+  return [
+    'Content-Type',
+    'application/json; charset=utf-8',
+    'Vary',
+    'Accept-Encoding',
+    ...(gzip ? ['Content-Encoding', 'gzip'] : []),
+    'Content-Length',
+    length,
+  ];
 }
 
 /** Smaller pages go out as they are: gzip's header and the work would not pay for themselves. */
@@ -63,10 +100,13 @@ export class PageCache {
     private readonly auth: TokenAuthority,
     /** Most pages kept (one per VEN and URL: room for every VEN of a large program). */
     private readonly maxPages = 50_000,
+    /** Cached polls count against the client's quota like any request. */
+    private readonly quota?: RequestQuota,
   ) {}
 
   static key(p: Principal, url: string): string {
-    return `${p.role}|${p.clientID}|${url}`;
+    // Every anonymous reader sees the same (open programs and their untargeted events).
+    return p.anonymous ? `anonymous|${url}` : `${p.role}|${p.clientID}|${url}`;
   }
 
   set(key: string, kind: KindName, version: number, bytes: Buffer): PageBody {
@@ -76,7 +116,7 @@ export class PageCache {
     const hash = crypto.createHash('sha1').update(bytes).digest('base64');
     let body = this.bodies.get(hash);
     if (!body) {
-      body = { bytes };
+      body = { bytes, head: pageHead(bytes.length, false) };
       this.bodies.set(hash, body);
     }
     this.pages.set(key, { kind, version, body });
@@ -98,16 +138,46 @@ export class PageCache {
     // Inside an Express router req.url is relative to the mount point; the key uses the full URL.
     const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
     if (req.method !== 'GET' || this.pages.size === 0 || !url || this.checked.has(req)) return false;
+    const principal = this.reader(req);
+    if (!principal) return this.passOn(req, false);
+    const wait = this.quota?.spend(principal, req);
+    if (wait !== undefined) return PageCache.sendError(res, quotaError(principal, wait));
+    const served = this.serveHit(req, res, principal, url);
+    if (served !== true) this.passOn(req, true);
+    return served;
+  }
+
+  /**
+   * The route takes this request: it must not look it up again, nor charge it twice. Only such
+   * requests are remembered — a hit is answered and done, and two weak-set entries per poll were
+   * a good part of the garbage a cached poll left beyond a bare server's.
+   */
+  private passOn(req: IncomingMessage, charged: boolean): false {
     this.checked.add(req);
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (!m) return false;
+    if (charged) this.quota?.markCharged(req);
+    return false;
+  }
+
+  /** The caller when its bearer token is valid and reads lists; else the route answers. */
+  private reader(req: IncomingMessage): Principal | undefined {
+    const token = bearerToken(req.headers.authorization);
+    if (token === undefined) return undefined;
     let principal: Principal;
     try {
-      principal = this.auth.verify(m[1]);
+      principal = this.auth.verify(token);
     } catch {
-      return false; // the route answers with the proper problem
+      return undefined; // the route answers with the proper problem
     }
-    if (!principal.scopes.includes('read_all')) return false;
+    return principal.scopes.includes('read_all') ? principal : undefined;
+  }
+
+  /** Send the cached page when it is still current; false when there is none or it is stale. */
+  private serveHit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal,
+    url: string,
+  ): boolean | Promise<boolean> {
     const hit = this.pages.get(PageCache.key(principal, url));
     if (!hit) return false;
     const version = this.service.listVersion(hit.kind);
@@ -128,19 +198,37 @@ export class PageCache {
     return known?.kind === kind ? known.version : this.service.listVersion(kind);
   }
 
-  /** Send a page, gzipped (once per body, then reused) when the client takes it. */
+  /** A problem answered from the fast path (outside Express). */
+  static sendError(res: ServerResponse, err: VtnError): true {
+    const body = JSON.stringify(err.toProblem());
+    res.statusCode = err.status;
+    for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+    return true;
+  }
+
+  /**
+   * Send a page, gzipped (once per body, then reused) when the client takes it. The headers go
+   * as the body's prebuilt list: on a fresh response Node writes them straight into the head,
+   * where setHeader would build a header object and an entry per header on every poll — garbage
+   * that, at thousands of polls a second, sets the pace of young-generation collections. Headers
+   * an Express middleware already set stay (writeHead merges the list into them).
+   */
   static send(req: IncomingMessage, res: ServerResponse, body: PageBody): true {
-    let bytes = body.bytes;
-    res.statusCode = 200;
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Vary', 'Accept-Encoding');
-    if (bytes.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
-      body.gzip ??= zlib.gzipSync(bytes);
-      bytes = body.gzip;
-      res.setHeader('Content-Encoding', 'gzip');
+    if (body.bytes.length >= GZIP_MIN_BYTES && acceptsGzip(req)) {
+      if (!body.gzip || !body.gzipHead) {
+        body.gzip = zlib.gzipSync(body.bytes);
+        body.gzipHead = pageHead(body.gzip.length, true);
+      }
+      // writeHead only reads the list; the cast drops the readonly its typing lacks.
+      res.writeHead(200, body.gzipHead as Array<string | number>);
+      res.end(body.gzip);
+    } else {
+      res.writeHead(200, body.head as Array<string | number>);
+      res.end(body.bytes);
     }
-    res.setHeader('Content-Length', bytes.length);
-    res.end(bytes);
     return true;
   }
 }
@@ -157,6 +245,8 @@ const expressPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
 /** Problem bodies go out as application/json: the 3.0.1 YAML declares that media type for them. */
 export function sendProblem(res: Response, err: VtnError): void {
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  // Refused before its body was read (quota, token, size): close rather than take in the rest.
+  if (res.req && !res.req.complete) res.setHeader('Connection', 'close');
   res.status(err.status).type('application/json').send(JSON.stringify(err.toProblem()));
 }
 
@@ -170,11 +260,20 @@ export function apiRouter(
   options: RouteOptions = {},
 ): Router {
   const router = express.Router({ caseSensitive: true, strict: false });
-  const authenticate = bearerAuthenticator(auth);
-  const requireJson = jsonOnly(options.bodyLimit);
+  const authenticate = bearerAuthenticator(auth, {
+    quota: options.quota,
+    anonymousPrograms: options.anonymousPrograms,
+  });
+  const limits = options.limits ?? DEFAULT_VTN_LIMITS;
+  const requireJson = jsonOnly({
+    limit: options.bodyLimit,
+    venLimit: limits.venBodyBytes,
+    maxDepth: limits.jsonDepth,
+    principal: authenticate,
+  });
 
   const byPath = new Map<string, Map<string, Handler>>();
-  const pages = options.pageCache ?? new PageCache(service, auth);
+  const pages = options.pageCache ?? new PageCache(service, auth, undefined, options.quota);
   router.use((req: Request, res: Response, next: NextFunction) => {
     const served = pages.tryServe(req, res);
     if (served === false) next();
@@ -189,12 +288,12 @@ export function apiRouter(
   for (const op of spec.operations) {
     const k = kindOf(op);
     if (!k) {
-      add(op, async (req, res) => tokenEndpoint(req, res, auth));
+      add(op, async (req, res) => tokenEndpoint(req, res, auth, clientAddress(req, !!options.trustProxy)));
       continue;
     }
     const kind = KINDS[k.kind];
     add(op, async (req, res) => {
-      const principal = authenticate(req);
+      const principal = authenticate(req, k.kind);
       if (op.validatePath && !op.validatePath({ ...req.params })) {
         const i = issues(op.validatePath.errors)[0];
         throw new VtnError(400, `${i.field}: ${i.message}`);
@@ -205,6 +304,7 @@ export function apiRouter(
       if (op.method === 'get' && !id) {
         const query: Record<string, unknown> = {};
         for (const name of op.queryParams) if (req.query[name] !== undefined) query[name] = req.query[name];
+        checkQueryLimits(query, limits);
         if (op.validateQuery && !op.validateQuery(query)) {
           const i = issues(op.validateQuery.errors)[0];
           throw new VtnError(400, `${i.field.split(/[.[]/)[0] || 'query'}: ${i.message}`);
@@ -229,7 +329,7 @@ export function apiRouter(
     });
   }
 
-  mountOperations(router, byPath, requireJson);
+  mountOperations(router, byPath, requireJson, authenticate);
   return router;
 }
 
@@ -242,8 +342,18 @@ export function mountOperations(
   router: Router,
   byPath: Map<string, Map<string, Handler>>,
   requireJson: (req: Request, res: Response, next: NextFunction) => void,
+  authenticate: (req: Request) => Principal,
 ): void {
   const formBody = express.urlencoded({ extended: false, limit: '16kb', type: () => true });
+  // Who is asking (and within quota) before a body is read: no parsing for strangers.
+  const authFirst = (req: Request, _res: Response, next: NextFunction): void => {
+    try {
+      authenticate(req);
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
   for (const [path, handlers] of byPath) {
     const route = router.route(path);
     const allow = [...handlers.keys()].map((m) => m.toUpperCase());
@@ -252,7 +362,7 @@ export function mountOperations(
         method === 'post' && path === '/auth/token'
           ? [formBody]
           : method === 'post' || method === 'put'
-            ? [requireJson]
+            ? [authFirst, requireJson]
             : [];
       route[method as 'get' | 'post' | 'put' | 'delete'](...middleware, (req: Request, res: Response) =>
         handler(req, res),
@@ -269,7 +379,12 @@ export function mountOperations(
   );
 }
 
-export async function tokenEndpoint(req: Request, res: Response, auth: TokenAuthority): Promise<void> {
+export async function tokenEndpoint(
+  req: Request,
+  res: Response,
+  auth: TokenAuthority,
+  address: string,
+): Promise<void> {
   const oauthError = (status: number, error: string, description: string): void => {
     res.status(status).json({ error, error_description: description });
   };
@@ -305,7 +420,7 @@ export async function tokenEndpoint(req: Request, res: Response, auth: TokenAuth
     );
   if (!clientID) return oauthError(400, 'invalid_request', 'client_id is missing');
   if (!secret) return oauthError(400, 'invalid_request', 'client_secret is missing');
-  const token = auth.issue(clientID, secret, req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  const token = auth.issue(clientID, secret, address);
   if (!token) {
     res.setHeader('WWW-Authenticate', 'Basic realm="openadr3-vtn"');
     return oauthError(401, 'invalid_client', 'unknown client_id or wrong client_secret');

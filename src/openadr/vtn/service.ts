@@ -3,6 +3,10 @@
  * uniqueness, referential checks, VEN privacy, scopes, cascade rules, and the webhook
  * notifications each change causes (written to the outbox in the same transaction).
  * Both the Express routes and the Node-RED node's input call this.
+ *
+ * The class orchestrates; each rule has its own module: write-body.ts (what a write stores),
+ * visibility.ts and target-match.ts (who sees what), subscription-matching.ts (who hears about a
+ * change), read-cache.ts (versions and repeated reads), event-activity.ts (the `active` filter).
  */
 import crypto from 'crypto';
 import { EventEmitter } from 'events';
@@ -10,19 +14,31 @@ import type { OpenAdrSpec } from '../spec';
 import type { Principal, Role } from './auth';
 import { ROLE_SCOPES } from './auth';
 import { callbackUrlProblem, type CallbackPolicy } from './callback-policy';
+import { instantOf } from '../../time/datetime';
+import { eventActiveAt } from './event-activity';
 import { KIND_BY_TYPE, KINDS, type Kind, type KindName } from './kinds';
 import { VtnError } from './problem';
-import { isoDurationToMs } from '../../time/duration';
+import type { VtnLimits } from './limits';
+import { StoreReadCache } from './read-cache';
 import {
-  type NewOutboxEntry,
   type ObjectType,
   ReferenceViolation,
   type StoredObject,
   UniqueViolation,
   type VtnStore,
 } from './store/store';
+import { notificationsFor, type NotificationFormatter, type Operation } from './subscription-matching';
+import { queryTargetFilter, subscribesTo } from './target-match';
+import { visibilityFor } from './visibility';
+import {
+  type ExtensionFields,
+  onlyBlGrants,
+  prepareBody,
+  schemaProperties,
+  storedObject,
+} from './write-body';
 
-export type Operation = 'POST' | 'PUT' | 'DELETE';
+export type { NotificationFormatter, Operation } from './subscription-matching';
 
 /** One change to one object, as notified to subscribers and sent out of the node. */
 export interface Change {
@@ -43,8 +59,12 @@ export interface ServiceOptions {
   /** Let BL clients delete reports (they can never create or change them). */
   blCanDeleteReports?: boolean;
   callbackPolicy: CallbackPolicy;
+  /** Bounds on what one write may carry (DEFAULT_VTN_LIMITS when absent). */
+  limits?: VtnLimits;
   /** The role of a configured client, for privacy-filtering its subscriptions' notifications. */
   roleOf(clientID: string): Role | undefined;
+  /** Programs (by name) an anonymous caller may read, with their untargeted events. */
+  anonymousPrograms?: ReadonlySet<string>;
 }
 
 /**
@@ -56,76 +76,8 @@ export interface WriteOptions {
   extra?: Record<string, unknown>;
 }
 
-/** Renders one webhook notification for a subscription; undefined keeps the 3.0.1 shape. */
-export type NotificationFormatter = (
-  subscription: StoredObject,
-  changed: StoredObject,
-  operation: Operation,
-) => string | undefined;
-
 type Json = Record<string, unknown>;
-type Target = { type?: unknown; values?: unknown };
-
-const SERVER_FIELDS = new Set(['id', 'createdDateTime', 'modificationDateTime', 'objectType']);
-const OPERATION_ALIASES: Record<string, string> = { GET: 'READ', POST: 'CREATE', PUT: 'UPDATE' };
-const SUBSCRIBED_VERB: Record<Operation, string> = { POST: 'CREATE', PUT: 'UPDATE', DELETE: 'DELETE' };
 const DEFAULT_LIMIT = 50;
-
-function isPlainObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function targetPairs(targets: unknown): string[] {
-  const out: string[] = [];
-  if (!Array.isArray(targets)) return out;
-  for (const t of targets as Target[]) {
-    if (!isPlainObject(t) || !Array.isArray(t.values)) continue;
-    for (const v of t.values) out.push(`${String(t.type)}\u0000${String(v)}`);
-  }
-  return out;
-}
-
-function hasTargets(body: Json): boolean {
-  return Array.isArray(body.targets) && targetPairs(body.targets).length > 0;
-}
-
-/**
- * True when an event's time span covers `now`: from intervalPeriod.start (0001-01-01 means
- * "now") for the intervals' total duration, or to the latest end of an interval's own period;
- * an event without a usable start or duration counts as active.
- */
-export function eventActiveAt(body: Json, now: number): boolean {
-  const period = isPlainObject(body.intervalPeriod) ? body.intervalPeriod : {};
-  const startText = typeof period.start === 'string' ? period.start : undefined;
-  const start = startText === undefined || startText.startsWith('0001-01-01') ? now : Date.parse(startText);
-  const intervals = Array.isArray(body.intervals) ? (body.intervals as Json[]) : [];
-  let end = -Infinity;
-  let open = false;
-  const span = (from: number, duration: unknown, count: number): void => {
-    if (typeof duration !== 'string' || /^P9999Y/.test(duration)) {
-      open = true;
-      return;
-    }
-    try {
-      end = Math.max(end, from + isoDurationToMs(duration) * count);
-    } catch {
-      open = true; // years/months: no fixed length; treat as open rather than guess
-    }
-  };
-  let ownPeriods = 0;
-  for (const iv of intervals) {
-    const ip = isPlainObject(iv) && isPlainObject(iv.intervalPeriod) ? iv.intervalPeriod : undefined;
-    if (!ip) continue;
-    ownPeriods++;
-    const s =
-      typeof ip.start === 'string' && !ip.start.startsWith('0001-01-01') ? Date.parse(ip.start) : start;
-    span(s, ip.duration ?? period.duration, 1);
-  }
-  if (ownPeriods < intervals.length || intervals.length === 0)
-    span(start, period.duration, Math.max(1, intervals.length));
-  if (Number.isNaN(start) || start > now) return false;
-  return open || now < end;
-}
 
 function nowIso(): string {
   return new Date().toISOString();
@@ -146,7 +98,8 @@ export const LIST_DEPENDS: Record<KindName, ObjectType[]> = {
 };
 
 export class VtnService extends EventEmitter {
-  private readonly properties = new Map<string, string[]>();
+  private readonly properties: Map<string, string[]>;
+  private readonly reads: StoreReadCache;
   /** Bumped on every committed change: lets readers cache what they built from the store. */
   version = 0;
   /** Set by the 3.1.0 view so its subscriptions hear in the 3.1.0 vocabulary. */
@@ -156,7 +109,7 @@ export class VtnService extends EventEmitter {
    * stored beside the 3.0.1 fields, so a 3.0.1 client that echoes an object does not drop it).
    * Each checker returns why a value is unacceptable, or undefined.
    */
-  extensionFields: Partial<Record<KindName, Record<string, (value: unknown) => string | undefined>>> = {};
+  extensionFields: ExtensionFields = {};
 
   /**
    * The version readers cache against. A shared store (other processes write to it too) keeps
@@ -169,16 +122,6 @@ export class VtnService extends EventEmitter {
     return this.store.changeVersion ? this.store.changeVersion() : this.version;
   }
 
-  /** Per object type, the `version` of the last change that touched it (this process's writes). */
-  private readonly typeVersions: Record<ObjectType, number> = {
-    PROGRAM: 0,
-    EVENT: 0,
-    REPORT: 0,
-    SUBSCRIPTION: 0,
-    VEN: 0,
-    RESOURCE: 0,
-  };
-
   /**
    * The version a cached list of this kind is valid for: it moves only when a change touches a
    * type the list can depend on (LIST_DEPENDS), so report writes do not invalidate event polls.
@@ -187,67 +130,7 @@ export class VtnService extends EventEmitter {
    * its change listener has heard (no round trip; see VtnStore.knownVersions).
    */
   listVersion(kind: KindName): number | Promise<number> {
-    const deps = LIST_DEPENDS[kind];
-    if (this.store.shared) {
-      const known = this.store.knownVersions?.();
-      if (known) return Math.max(...deps.map((t) => known[t]));
-      if (this.store.changeVersions)
-        return this.store.changeVersions().then((v) => Math.max(...deps.map((t) => v[t])));
-    }
-    return Math.max(...deps.map((t) => this.typeVersions[t]));
-  }
-
-  /**
-   * Reads every write repeats — the subscriptions a change may notify, the event a report names,
-   * the program an event or subscription names — answered from memory while the version of their
-   * type is unchanged (the versions the page cache uses, so the same guarantees: with 'strict' a
-   * read shared by concurrent requests replaces two or three store reads per report). Only objects
-   * that were found are kept: a miss always asks the store.
-   */
-  private readonly readCache = new Map<
-    ObjectType,
-    { version: number; list?: StoredObject[]; byId: Map<string, StoredObject> }
-  >();
-
-  private typeVersion(t: ObjectType): number | Promise<number> {
-    if (!this.store.shared) return this.typeVersions[t];
-    const known = this.store.knownVersions?.();
-    if (known) return known[t];
-    if (this.store.changeVersions) return this.store.changeVersions().then((v) => v[t]);
-    return NaN; // a shared store that cannot tell: never equal, so never cached
-  }
-
-  private cacheEntry(t: ObjectType, version: number) {
-    let e = this.readCache.get(t);
-    if (!e || e.version !== version) {
-      e = { version, byId: new Map() };
-      this.readCache.set(t, e);
-    }
-    return e;
-  }
-
-  private async cachedGet(t: ObjectType, id: string): Promise<StoredObject | undefined> {
-    const version = await this.typeVersion(t);
-    const e = this.cacheEntry(t, version);
-    const hit = e.byId.get(id);
-    if (hit && !Number.isNaN(version)) return hit;
-    // Read after the version: a change meanwhile leaves the entry stale at once, never old data
-    // under a new version.
-    const o = await this.store.get(t, id);
-    if (o && this.readCache.get(t) === e) {
-      if (e.byId.size >= 10_000) e.byId.clear();
-      e.byId.set(id, o);
-    }
-    return o;
-  }
-
-  private async cachedList(t: ObjectType): Promise<StoredObject[]> {
-    const version = await this.typeVersion(t);
-    const e = this.cacheEntry(t, version);
-    if (e.list && !Number.isNaN(version)) return e.list;
-    const list = await this.store.list({ type: t });
-    if (this.readCache.get(t) === e) e.list = list;
-    return list;
+    return this.reads.newestOf(LIST_DEPENDS[kind]);
   }
 
   constructor(
@@ -256,9 +139,8 @@ export class VtnService extends EventEmitter {
     readonly options: ServiceOptions,
   ) {
     super();
-    const schemas = (spec.document.components as { schemas: Record<string, { properties?: Json }> }).schemas;
-    for (const kind of Object.values(KINDS))
-      this.properties.set(kind.name, Object.keys(schemas[kind.schema].properties ?? {}));
+    this.properties = schemaProperties(spec);
+    this.reads = new StoreReadCache(store);
   }
 
   // ---- scopes and privacy -------------------------------------------------------------------
@@ -269,47 +151,9 @@ export class VtnService extends EventEmitter {
     throw new VtnError(403, `${operationId} needs scope ${scope}, which a ${p.role} client does not have`);
   }
 
-  /** The (type, value) pairs that target this VEN client: its vens' and resources' names and targets. */
-  private async identity(clientID: string): Promise<Set<string>> {
-    const ids = new Set<string>();
-    const vens = await this.store.list({ type: 'VEN', owner: clientID });
-    for (const ven of vens) {
-      ids.add(`VEN_NAME\u0000${String(ven.body.venName)}`);
-      targetPairs(ven.body.targets).forEach((x) => ids.add(x));
-      for (const r of await this.store.list({ type: 'RESOURCE', scope: ven.id })) {
-        ids.add(`RESOURCE_NAME\u0000${String(r.body.resourceName)}`);
-        targetPairs(r.body.targets).forEach((x) => ids.add(x));
-      }
-    }
-    return ids;
-  }
-
   /** A visibility test for one principal, loading what it needs only once and only if needed. */
   private visibility(p: Principal): (o: StoredObject) => Promise<boolean> {
-    if (p.role === 'BL') return async () => true;
-    const clientID = p.clientID ?? '';
-    let ids: Set<string> | undefined;
-    const venOwner = new Map<string, boolean>();
-    return async (o) => {
-      switch (o.type) {
-        case 'PROGRAM':
-        case 'EVENT': {
-          if (!o.targeted) return true;
-          ids ??= await this.identity(clientID);
-          return targetPairs(o.body.targets).some((x) => ids!.has(x));
-        }
-        case 'RESOURCE': {
-          let owned = venOwner.get(o.scope);
-          if (owned === undefined) {
-            owned = (await this.store.get('VEN', o.scope))?.owner === clientID;
-            venOwner.set(o.scope, owned);
-          }
-          return owned;
-        }
-        default:
-          return o.owner === clientID;
-      }
-    };
+    return visibilityFor(this.store, this.options.anonymousPrograms ?? new Set(), p);
   }
 
   /** Whether a configured client may read this object (for per-VEN MQTT topics). */
@@ -380,7 +224,7 @@ export class VtnService extends EventEmitter {
           : undefined,
     };
     const visible = this.visibility(p);
-    const byTarget = this.targetFilter(query);
+    const byTarget = queryTargetFilter(query);
     const activeAt = query.active === true ? Date.now() : undefined;
     const stringFilters = (['clientName', 'venName', 'resourceName'] as const).filter(
       (f) => typeof query[f] === 'string',
@@ -400,7 +244,7 @@ export class VtnService extends EventEmitter {
         if (stringFilters.some((f) => o.body[f] !== query[f])) continue;
         if (byTarget && !byTarget(o.body)) continue;
         if (activeAt !== undefined && !eventActiveAt(o.body, activeAt)) continue;
-        if (objectsFilter && !this.subscribesTo(o.body, objectsFilter)) continue;
+        if (objectsFilter && !subscribesTo(o.body, objectsFilter)) continue;
         if (!(await visible(o))) continue;
         if (skipped < skip) {
           skipped++;
@@ -414,82 +258,19 @@ export class VtnService extends EventEmitter {
     return out;
   }
 
-  private subscribesTo(body: Json, objects: string[]): boolean {
-    const ops = Array.isArray(body.objectOperations) ? (body.objectOperations as Json[]) : [];
-    return ops.some(
-      (oo) => Array.isArray(oo.objects) && (oo.objects as string[]).some((x) => objects.includes(x)),
-    );
-  }
-
-  /** targetType + targetValues: an object matches when any of its targets matches (any-match). */
-  private targetFilter(query: Json): ((body: Json) => boolean) | undefined {
-    // 3.1.0's `targets` query, already as (type, value) pairs: any pair matches.
-    if (Array.isArray(query.targetPairs)) {
-      const wanted = new Set(
-        (query.targetPairs as Array<[string, string]>).map(([t, v]) => `${t}\u0000${v}`),
-      );
-      return (body) => targetPairs(body.targets).some((x) => wanted.has(x));
-    }
-    const type = typeof query.targetType === 'string' ? query.targetType : undefined;
-    const values = Array.isArray(query.targetValues)
-      ? (query.targetValues as unknown[]).map(String)
-      : undefined;
-    if (type === undefined && values === undefined) return undefined;
-    return (body) =>
-      Array.isArray(body.targets) &&
-      (body.targets as Target[]).some(
-        (t) =>
-          isPlainObject(t) &&
-          (type === undefined || t.type === type) &&
-          (values === undefined ||
-            (Array.isArray(t.values) && t.values.some((v) => values.includes(String(v))))),
-      );
-  }
-
   // ---- writes ---------------------------------------------------------------------------------
 
-  /** Keep only the schema's own fields (unknown extras are ignored), drop server-set ones, validate. */
   private prepare(kind: Kind, raw: unknown): Json {
-    if (!isPlainObject(raw)) throw new VtnError(400, `request body must be a JSON ${kind.schema} object`);
-    const body: Json = {};
-    for (const key of this.properties.get(kind.name) ?? []) {
-      if (SERVER_FIELDS.has(key) || !(key in raw)) continue;
-      body[key] = raw[key];
-    }
-    if (kind.name === 'resources') delete body.venID;
-    for (const [key, why] of Object.entries(this.extensionFields[kind.name] ?? {})) {
-      if (!(key in raw)) continue;
-      const problem = why(raw[key]);
-      if (problem) throw new VtnError(400, `${key}: ${problem}`);
-      body[key] = raw[key];
-    }
-    if (kind.name === 'subscriptions' && Array.isArray(body.objectOperations)) {
-      // The seed's documents use HTTP verbs; the 3.0.1 YAML uses READ/CREATE/UPDATE/DELETE.
-      body.objectOperations = (body.objectOperations as unknown[]).map((oo) =>
-        isPlainObject(oo) && Array.isArray(oo.operations)
-          ? {
-              ...oo,
-              operations: oo.operations.map((op) =>
-                typeof op === 'string' ? (OPERATION_ALIASES[op.toUpperCase()] ?? op.toUpperCase()) : op,
-              ),
-            }
-          : oo,
-      );
-    }
-    const problems = this.spec.validateSchema(kind.schema, body);
-    if (problems.length) {
-      const first = problems[0];
-      throw new VtnError(400, `${first.field || kind.schema}: ${first.message}`);
-    }
-    return body;
+    const { spec, properties, extensionFields } = this;
+    return prepareBody({ spec, properties, extensionFields, limits: this.options.limits }, kind, raw);
   }
 
   private async checkReferences(kind: Kind, p: Principal, body: Json, parentID?: string): Promise<void> {
     if (kind.name === 'events') {
-      if (!(await this.cachedGet('PROGRAM', String(body.programID))))
+      if (!(await this.reads.get('PROGRAM', String(body.programID))))
         throw new VtnError(400, `programID: no program with id ${String(body.programID)}`);
     } else if (kind.name === 'reports') {
-      const event = await this.cachedGet('EVENT', String(body.eventID));
+      const event = await this.reads.get('EVENT', String(body.eventID));
       if (!event || !(await this.visibility(p)(event)))
         throw new VtnError(400, `eventID: no event with id ${String(body.eventID)}`);
       if (event.body.programID !== body.programID)
@@ -506,22 +287,6 @@ export class VtnService extends EventEmitter {
     } else if (kind.name === 'resources') {
       await this.parent(p, kind, parentID);
     }
-  }
-
-  private stored(kind: Kind, body: Json, owner: string | null): StoredObject {
-    const name = kind.nameField ? String(body[kind.nameField]) : null;
-    const scope =
-      kind.name === 'resources' ? String(body.venID) : kind.scopeField ? String(body[kind.scopeField]) : '';
-    return {
-      type: kind.type,
-      id: String(body.id),
-      owner,
-      name,
-      scope,
-      ref: kind.name === 'reports' ? String(body.eventID) : '',
-      targeted: hasTargets(body),
-      body,
-    };
   }
 
   private async commit(
@@ -556,7 +321,7 @@ export class VtnService extends EventEmitter {
       throw err;
     }
     this.version++;
-    for (const o of [...put, ...removed]) this.typeVersions[o.type] = this.version;
+    this.reads.changed([...put, ...removed], this.version);
     for (const c of changes) this.emit('change', c);
     if (notify.length) this.emit('notify', notify.length);
   }
@@ -572,7 +337,7 @@ export class VtnService extends EventEmitter {
     const kind = KINDS[kindName];
     this.requireScope(p, kind.writeScope, kind.operations.create);
     if (kind.name === 'resources') await this.parent(p, kind, parentID);
-    const fields = { ...this.prepare(kind, raw), ...write.extra };
+    const fields = onlyBlGrants(kind, p, { ...this.prepare(kind, raw), ...write.extra }, undefined);
     await this.checkReferences(kind, p, fields, parentID);
     const now = nowIso();
     const body: Json = {
@@ -583,7 +348,7 @@ export class VtnService extends EventEmitter {
       ...fields,
       ...(kind.name === 'resources' ? { venID: parentID } : {}),
     };
-    const o = this.stored(kind, body, write.owner !== undefined ? write.owner : p.clientID);
+    const o = storedObject(kind, body, write.owner !== undefined ? write.owner : p.clientID);
     await this.commit([o], [], 'POST', o, origin);
     return this.present(o);
   }
@@ -600,12 +365,12 @@ export class VtnService extends EventEmitter {
     const kind = KINDS[kindName];
     this.requireScope(p, kind.writeScope, kind.operations.update);
     const existing = await this.findVisible(p, kind, id, parentID);
-    const fields = { ...this.prepare(kind, raw), ...write.extra };
+    const fields = onlyBlGrants(kind, p, { ...this.prepare(kind, raw), ...write.extra }, existing);
     await this.checkReferences(kind, p, fields, parentID);
     let modified = nowIso();
     // Keep modificationDateTime strictly increasing even within one millisecond.
     if (modified <= String(existing.body.modificationDateTime))
-      modified = new Date(Date.parse(String(existing.body.modificationDateTime)) + 1).toISOString();
+      modified = new Date(instantOf(existing.body.modificationDateTime) + 1).toISOString();
     const body: Json = {
       id: existing.id,
       createdDateTime: existing.body.createdDateTime,
@@ -614,7 +379,7 @@ export class VtnService extends EventEmitter {
       ...fields,
       ...(kind.name === 'resources' ? { venID: existing.scope } : {}),
     };
-    const o = this.stored(kind, body, write.owner !== undefined ? write.owner : existing.owner);
+    const o = storedObject(kind, body, write.owner !== undefined ? write.owner : existing.owner);
     await this.commit([o], [], 'PUT', o, origin);
     return this.present(o);
   }
@@ -651,45 +416,18 @@ export class VtnService extends EventEmitter {
 
   // ---- notifications --------------------------------------------------------------------------
 
-  private async notificationsFor(changed: StoredObject[], operation: Operation): Promise<NewOutboxEntry[]> {
-    const subs = await this.cachedList('SUBSCRIPTION');
-    if (!subs.length) return [];
-    const entries: NewOutboxEntry[] = [];
-    const programKnown = new Map<string, boolean>();
-    for (const sub of subs) {
-      const pid = String(sub.body.programID);
-      if (!programKnown.has(pid)) programKnown.set(pid, !!(await this.cachedGet('PROGRAM', pid)));
-      const owner = this.principalOf(sub.owner);
-      const visible = owner ? this.visibility(owner) : async () => true;
-      const subTargets = new Set(targetPairs(sub.body.targets));
-      for (const stored of changed) {
-        const obj = stored.body;
-        const objectProgram = stored.type === 'PROGRAM' ? obj.id : obj.programID;
-        // A subscription naming a stored program hears only about that program's objects;
-        // any other programID (test tools use placeholders) hears about every program.
-        if (programKnown.get(pid) && objectProgram !== undefined && objectProgram !== pid) continue;
-        if (subTargets.size && hasTargets(obj) && !targetPairs(obj.targets).some((x) => subTargets.has(x)))
-          continue;
-        const matching = ((sub.body.objectOperations as Json[]) ?? []).filter(
-          (oo) =>
-            (oo.objects as string[]).includes(stored.type) &&
-            (oo.operations as string[]).includes(SUBSCRIBED_VERB[operation]),
-        );
-        if (!matching.length) continue;
-        if (owner && !(await visible(stored))) continue;
-        const text =
-          this.formatNotification?.(sub, stored, operation) ??
-          JSON.stringify({ objectType: stored.type, operation, object: obj });
-        for (const oo of matching)
-          entries.push({
-            subscriptionID: sub.id,
-            callbackUrl: String(oo.callbackUrl),
-            bearerToken: typeof oo.bearerToken === 'string' ? oo.bearerToken : null,
-            body: text,
-          });
-      }
-    }
-    return entries;
+  private notificationsFor(changed: StoredObject[], operation: Operation) {
+    return notificationsFor(
+      {
+        subscriptions: () => this.reads.list('SUBSCRIPTION'),
+        programExists: async (id) => !!(await this.reads.get('PROGRAM', id)),
+        principalOf: (clientID) => this.principalOf(clientID),
+        visibility: (p) => this.visibility(p),
+        format: this.formatNotification,
+      },
+      changed,
+      operation,
+    );
   }
 
   async counts(): Promise<Record<ObjectType, number>> {

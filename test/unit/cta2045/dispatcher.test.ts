@@ -5,7 +5,7 @@ import {
   DispatchRecord,
   parseSchedule,
   ScheduleDispatcher,
-  Telemetry,
+  Cta2045Telemetry,
 } from '../../../src/cta2045/dispatcher';
 import { SimulatorVariants, WaterHeaterSimulator } from '../../../src/cta2045/simulator/water-heater';
 import { SimulatedWire } from '../../../src/cta2045/simulator/wire';
@@ -358,7 +358,7 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
       const { sim, disp } = await rig(60, { variants: { commodity7: meaning }, commodity7: meaning });
       disp.setSchedule([{ start: min(0), end: min(60), signal: -1 }]);
       await until(() => sim.mode === 'shed', 5000, 'shed');
-      const t = (await disp.poll('test')) as Telemetry;
+      const t = (await disp.poll('test')) as Cta2045Telemetry;
       assert.ok(t);
       sim.advance();
       assert.strictEqual(t.capacityWh, Math.round(sim.tank.capacityWh));
@@ -376,15 +376,15 @@ describe('cta2045 schedule dispatcher (time-scaled, simulated water heater)', ()
   }
 
   it('rejects a bad schedule with an error naming the field', () => {
-    assert.throws(() => parseSchedule({}), /schedule.intervals must be an array/);
-    assert.throws(() => parseSchedule([{ start: min(0), signal: 0 }]), /intervals\[0\].end is missing/);
+    assert.throws(() => parseSchedule({}), /schedule\.intervals: must be a list/);
+    assert.throws(() => parseSchedule([{ start: min(0), signal: 0 }]), /intervals\[0\]\.end: is missing/);
     assert.throws(
       () => parseSchedule([{ start: 'soon', end: min(1), signal: 0 }]),
-      /\[0\].start is not a valid time/,
+      /\[0\]\.start: is not a valid time/,
     );
     assert.throws(
       () => parseSchedule([{ start: min(0), end: min(1), signal: 5 }]),
-      /signal must be -1, 0, 1 or 2/,
+      /signal: must be -1, 0, 1 or 2/,
     );
     assert.throws(() => parseSchedule([{ start: min(1), end: min(0), signal: 0 }]), /ends before it starts/);
   });

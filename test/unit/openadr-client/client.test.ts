@@ -254,6 +254,23 @@ describe('createVenClient against a local fixture VTN', () => {
       });
     });
 
+    it('closed: a request in flight ends normally or as kind closed; later requests are kind closed', async () => {
+      const client = venClient(vtn, { timeoutMs: 5000 });
+      await client.getPrograms();
+      vtn.delayNext(300);
+      const inFlight = client.getPrograms().then(
+        () => 'answered',
+        (e: OpenAdrError) => e.kind,
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      await client.close();
+      assert.ok(['answered', 'closed'].includes(await inFlight), 'never a network error');
+      await expectError(client.getPrograms(), (e) => {
+        assert.strictEqual(e.kind, 'closed');
+        assert.match(e.message, /GET .*programs: the connection to the VTN was closed/);
+      });
+    });
+
     it('VTN down: network error, unreachable since; recovers by itself when it is back', async () => {
       const client = venClient(vtn, { retries: 1 });
       await client.getPrograms();

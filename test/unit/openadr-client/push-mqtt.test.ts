@@ -135,7 +135,7 @@ describe('VEN client: MQTT push (real VTN and broker)', function () {
       );
       assert.throws(
         () => brokerOptions({ URIS: uris, authentication: { method: 'CERTIFICATE' } }, {}),
-        /without cert and key/,
+        /wants a client certificate: set one in the VTN connection's TLS configuration/,
       );
     });
 

@@ -2,8 +2,9 @@
 import assert from 'assert';
 import { spawn } from 'child_process';
 import fs from 'fs';
+import os from 'os';
 import path from 'path';
-import { loadSpec } from '../../../src';
+import { ensureDevCertificate, loadSpec, type DevCertificate } from '../../../src';
 import { requireTool } from '../../support/tools';
 import { startTestVtn, type TestVtn } from '../../support/vtn-client';
 
@@ -14,12 +15,18 @@ describe('docs/curl.md', function () {
   // 31 curl processes in a row: generous on a loaded 2-core machine (it is not a speed test).
   this.timeout(120000);
   let t: TestVtn;
+  let dev: DevCertificate;
   before(async function () {
     requireTool(this, 'curl');
     requireTool(this, 'python3');
-    t = await startTestVtn();
+    // Over HTTPS, as the page shows: a development certificate, its CA handed to curl.
+    dev = ensureDevCertificate(fs.mkdtempSync(path.join(os.tmpdir(), 'curl-doc-')));
+    t = await startTestVtn({ tls: { cert: dev.cert, key: dev.key } });
   });
-  after(async () => t?.close());
+  after(async () => {
+    await t?.close();
+    if (dev) fs.rmSync(dev.dir, { recursive: true, force: true });
+  });
 
   it('has a block for every one of the 31 operations', () => {
     const tagged = blocks.map((b) => /# operationId: (\w+)/.exec(b)?.[1]).filter(Boolean);
@@ -35,7 +42,9 @@ describe('docs/curl.md', function () {
     ].join('\n');
     // Asynchronous: the VTN answering the curls runs in this process's event loop.
     const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn('bash', ['-c', script], { env: { ...process.env, VTN: t.url } });
+      const child = spawn('bash', ['-c', script], {
+        env: { ...process.env, VTN: t.url, CURL_CA_BUNDLE: dev.caFile },
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -45,5 +54,6 @@ describe('docs/curl.md', function () {
     assert.strictEqual(r.status, 0, `curl.md failed:\n${r.stdout.slice(-1500)}\n${r.stderr}`);
     assert.strictEqual((r.stdout.match(/^=== /gm) ?? []).length, blocks.length);
     assert.doesNotMatch(r.stdout, /"status":\s*[45]\d\d/);
+    assert.match(t.url, /^https:\/\//, 'the page ran against HTTPS');
   });
 });

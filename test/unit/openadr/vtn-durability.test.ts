@@ -261,7 +261,7 @@ describe('VTN durability and webhooks', () => {
         201,
       );
       await t.close();
-      t = await startTestVtn({ allowInsecureCallbacks: false });
+      t = await startTestVtn({ callbacks: {} });
       const bl2 = await t.token('bl_client', '1001');
       r = await t.call('POST', '/subscriptions', bl2, subscription('http://127.0.0.1:9/cb'));
       assert.strictEqual(r.status, 400);

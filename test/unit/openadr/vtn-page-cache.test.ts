@@ -4,6 +4,7 @@
  */
 import assert from 'assert';
 import http from 'http';
+import net from 'net';
 import zlib from 'zlib';
 import { startTestVtn, type TestVtn } from '../../support/vtn-client';
 
@@ -26,6 +27,34 @@ function rawGet(url: string, token: string, acceptEncoding?: string): Promise<Ra
         );
       })
       .on('error', reject);
+  });
+}
+
+/** The head of a GET as it came over the wire (Date masked), and the body's length. */
+function rawHead(
+  url: string,
+  token: string,
+  acceptEncoding?: string,
+): Promise<{ head: string; bodyLength: number }> {
+  const u = new URL(url);
+  const request =
+    `GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${token}\r\n` +
+    (acceptEncoding ? `Accept-Encoding: ${acceptEncoding}\r\n` : '') +
+    'Connection: close\r\n\r\n';
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(u.port), u.hostname, () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const all = Buffer.concat(chunks);
+      const end = all.indexOf('\r\n\r\n');
+      const head = all
+        .subarray(0, end)
+        .toString('latin1')
+        .replace(/\r\nDate: [^\r]*/, '\r\nDate: -');
+      resolve({ head, bodyLength: all.length - end - 4 });
+    });
   });
 }
 
@@ -109,5 +138,26 @@ describe('VTN poll page cache on the wire', function () {
     assert.deepStrictEqual(names, ['renamed', 'day-1', 'day-2']);
     // The BL's page (same events, same bytes) shared the VENs' body; the changed page is a new one.
     assert.strictEqual(t.vtn.pageCache.stats().bodies, before.bodies + 1);
+  });
+
+  it('sends the same head, byte for byte, whether the route builds the page or the cache answers', async () => {
+    // A URL of its own (the same events): the first GET is a miss the route answers, the next a hit.
+    const url = `${eventsUrl}&limit=50`;
+    for (const ae of [undefined, 'gzip']) {
+      for (const source of ['route', 'cache']) {
+        const { head, bodyLength } = await rawHead(url, vens[0], ae);
+        assert.strictEqual(
+          head,
+          'HTTP/1.1 200 OK\r\n' +
+            'Content-Type: application/json; charset=utf-8\r\n' +
+            'Vary: Accept-Encoding\r\n' +
+            (ae ? 'Content-Encoding: gzip\r\n' : '') +
+            `Content-Length: ${bodyLength}\r\n` +
+            'Date: -\r\n' +
+            'Connection: close',
+          `${source}, Accept-Encoding ${ae}`,
+        );
+      }
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   createTestDatabase,
   requirePostgres,
   terminateConnections,
+  terminateListeners,
   type TestDatabase,
 } from '../../support/postgres';
 import { startTestVtn, type TestVtn } from '../../support/vtn-client';
@@ -373,17 +374,7 @@ describe('VTN on PostgreSQL: several instances, one database', function () {
       await b.call('GET', '/programs', tb);
       await b.call('GET', '/programs', tb);
       // Cut only the LISTEN connections: NOTIFYs sent now would be lost.
-      const admin = new pg.Client(db!.url);
-      await admin.connect();
-      try {
-        const cut = await admin.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'",
-          [db!.name],
-        );
-        assert.strictEqual(cut.rowCount, 2);
-      } finally {
-        await admin.end();
-      }
+      assert.strictEqual(await terminateListeners(db!.name), 2);
       await until('B no longer trusting its listener', () => !fromListener(b), 2000);
       assert.strictEqual((await a.call('POST', '/programs', ta, { programName: 'while-deaf' })).status, 201);
       // No NOTIFY can reach B now, yet its next poll sees the change: it read the counters.

@@ -51,13 +51,14 @@ describe('VTN: the same objects through 3.0.1 and 3.1.0', () => {
       await t.call('POST', '/events', bl, { ...fixture('event_pricing.json'), programID: program.id }),
       201,
     );
+    const registered = ok301('createVen', await t.call('POST', '/vens', ven, { venName: 'ven-1' }), 201);
+    // Only BL grants targets: it puts the VEN in the program's group.
     const venObj = ok301(
-      'createVen',
-      await t.call('POST', '/vens', ven, {
+      'updateVen',
+      await t.call('PUT', `/vens/${registered.id}`, bl, {
         venName: 'ven-1',
         targets: [{ type: 'GROUP', values: ['hpwh'] }],
       }),
-      201,
     );
     const report = ok301(
       'createReport',

@@ -1,5 +1,10 @@
 import assert from 'assert';
-import { CTA2045_SIGNAL_NAMES, numpyPercentile, pricesToCta2045, toCta2045Signals } from '../../../src';
+import {
+  CTA2045_SIGNAL_NAMES,
+  numpyPercentile,
+  pricesToCta2045,
+  toCta2045Signals,
+} from '../../../src/scheduling';
 
 describe('scheduling: CTA-2045 mapping', () => {
   it('maps output fractions with the seed thresholds (0 → Shed, <30 % Normal, <80 % Load Up, else Advanced)', () => {

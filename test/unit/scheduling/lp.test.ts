@@ -7,7 +7,7 @@ import {
   scheduleHeuristic,
   scheduleLp,
   SchedulerParams,
-} from '../../../src';
+} from '../../../src/scheduling';
 import { randomInstance } from './instances';
 
 /** The seed's notebook example (scheduling.md): optimal total cost $1.190635. */

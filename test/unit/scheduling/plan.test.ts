@@ -12,7 +12,7 @@ import {
   scheduleTimeline,
   toPriceTimeline,
 } from '../../../src';
-import { parseIsoDuration } from '../../../src/scheduling/timeline';
+import { intervalDurationMs } from '../../../src/scheduling/timeline';
 
 const hourly = (start: string, prices: number[]): PriceInterval[] =>
   toPriceTimeline(prices, { start, intervalHours: 1 });
@@ -64,11 +64,11 @@ describe('scheduling: timelines, draw profiles and planFrom', () => {
   });
 
   it('parses ISO-8601 durations', () => {
-    assert.strictEqual(parseIsoDuration('PT1H'), 3_600_000);
-    assert.strictEqual(parseIsoDuration('PT15M'), 900_000);
-    assert.strictEqual(parseIsoDuration('P1DT30S'), 86_430_000);
-    assert.throws(() => parseIsoDuration('P1M'), /not an ISO-8601 duration/);
-    assert.throws(() => parseIsoDuration('PT'), /not an ISO-8601 duration/);
+    assert.strictEqual(intervalDurationMs('PT1H'), 3_600_000);
+    assert.strictEqual(intervalDurationMs('PT15M'), 900_000);
+    assert.strictEqual(intervalDurationMs('P1DT30S'), 86_430_000);
+    assert.throws(() => intervalDurationMs('P1M'), /not an ISO-8601 duration/);
+    assert.throws(() => intervalDurationMs('PT'), /not an ISO-8601 duration/);
   });
 
   it('draw profiles: a day sums to the daily draw at any interval length; residential peaks in the morning', () => {

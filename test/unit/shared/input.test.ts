@@ -3,6 +3,9 @@ import { EventEmitter } from 'events';
 import type { Node } from 'node-red';
 import { guardTask, handleInput } from '../../../nodes/shared/input';
 
+/** Stands in for RED._: the key and its substitutions (the catalogs are checked in test/nodes). */
+const t = (key: string, subs?: Record<string, string | number>) => `${key} ${JSON.stringify(subs ?? {})}`;
+
 /** Just enough of a Node for the wrapper: events, status and error. */
 function fakeNode() {
   const emitter = new EventEmitter();
@@ -30,14 +33,14 @@ function deliver(emitter: EventEmitter, msg: Record<string, unknown>): Promise<E
 describe('unit: handleInput / guardTask', () => {
   it('calls done() once a sync handler returns', async () => {
     const { node, emitter, statuses } = fakeNode();
-    handleInput(node, () => undefined);
+    handleInput(node, t, () => undefined);
     assert.strictEqual(await deliver(emitter, {}), undefined);
     assert.deepStrictEqual(statuses, []);
   });
 
   it('turns a sync throw into a red status and done(err)', async () => {
     const { node, emitter, statuses } = fakeNode();
-    handleInput(node, () => {
+    handleInput(node, t, () => {
       throw new Error('bad input: price[3] is not a number');
     });
     const err = await deliver(emitter, {});
@@ -51,7 +54,7 @@ describe('unit: handleInput / guardTask', () => {
 
   it('turns an async rejection (even a non-Error) into done(err) with a readable message', async () => {
     const { node, emitter, statuses } = fakeNode();
-    handleInput(node, async () => {
+    handleInput(node, t, async () => {
       await Promise.resolve();
       throw { code: 'E_VTN', detail: 'down' };
     });

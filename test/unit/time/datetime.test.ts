@@ -1,5 +1,10 @@
 import assert from 'assert';
-import { calendarDateIn, formatIsoUtc, parseIsoDateTime } from '../../../src/time/datetime';
+import {
+  calendarDateIn,
+  formatIsoUtc,
+  parseIsoDateTime,
+  parseIsoDateTimeTolerant,
+} from '../../../src/time/datetime';
 
 describe('unit: ISO 8601 date-times', () => {
   it('reads UTC and offset forms to the same instant', () => {
@@ -48,5 +53,17 @@ describe('unit: ISO 8601 date-times', () => {
     // 05:00 UTC on the 19th is 21:00 on the 18th in California.
     assert.strictEqual(calendarDateIn(Date.UTC(2026, 1, 19, 5), 'America/Los_Angeles'), '2026-02-18');
     assert.strictEqual(calendarDateIn(Date.UTC(2026, 1, 19, 5), 'UTC'), '2026-02-19');
+  });
+
+  it('the tolerant reading takes zone-less times as UTC and refuses dates that do not exist', () => {
+    const at = Date.UTC(2026, 1, 18, 21, 40, 18);
+    assert.throws(() => parseIsoDateTime('2026-02-18 21:40:18'), /no time zone/);
+    assert.strictEqual(parseIsoDateTimeTolerant('2026-02-18 21:40:18'), at);
+    assert.strictEqual(parseIsoDateTimeTolerant(' 2026-02-18T21:40:18 Z '), at);
+    assert.strictEqual(parseIsoDateTimeTolerant('2026-02-18T13:40:18-0800'), at);
+    assert.strictEqual(parseIsoDateTimeTolerant('2026-02-18'), Date.UTC(2026, 1, 18));
+    assert.strictEqual(parseIsoDateTimeTolerant('2026-02-30T00:00:00Z'), undefined);
+    assert.strictEqual(parseIsoDateTimeTolerant('17:15:16'), undefined);
+    assert.strictEqual(parseIsoDateTimeTolerant(1771450818000), undefined);
   });
 });

@@ -1,5 +1,12 @@
 import assert from 'assert';
-import { formatIsoDuration, isoDurationToMs, parseIsoDuration } from '../../../src/time/duration';
+import {
+  addIsoDuration,
+  formatIsoDuration,
+  formatIsoDurationOrInfinity,
+  isoDurationToMs,
+  parseIsoDuration,
+  parseIsoDurationTolerant,
+} from '../../../src/time/duration';
 
 const H = 3_600_000;
 
@@ -86,5 +93,39 @@ describe('unit: ISO 8601 durations', () => {
     for (const ms of [1000, 60_000, H, 25 * H + 61_500, 7 * 24 * H]) {
       assert.strictEqual(isoDurationToMs(formatIsoDuration(ms)), ms);
     }
+  });
+
+  describe('the tolerant reading (what servers send)', () => {
+    it('reads what the strict reading refuses: blanks, lower case, a fraction anywhere', () => {
+      for (const text of [' PT1H ', 'pt1h', 'PT1.0H0M', 'PT0.5H30M']) {
+        assert.throws(() => parseIsoDuration(text), /not an ISO 8601 duration/, text);
+        assert.strictEqual(isoDurationToMs(parseIsoDurationTolerant(text)), H, text);
+      }
+    });
+
+    it('gives the same components as the strict reading where both read', () => {
+      for (const text of ['PT1H', 'P1DT2H', '-PT15M', 'P1Y2M', 'PT1,5S']) {
+        const { infinite, ...rest } = parseIsoDurationTolerant(text);
+        assert.deepStrictEqual(rest, parseIsoDuration(text), text);
+        assert.strictEqual(infinite, false);
+      }
+    });
+
+    it('marks P9999Y as infinity and adds it as such', () => {
+      assert.strictEqual(parseIsoDurationTolerant('P9999Y').infinite, true);
+      assert.strictEqual(addIsoDuration(0, parseIsoDurationTolerant('P9999Y')), Infinity);
+      assert.strictEqual(formatIsoDurationOrInfinity(Infinity), 'P9999Y');
+      assert.strictEqual(formatIsoDurationOrInfinity(H), 'PT1H');
+    });
+
+    it('still refuses what is no duration, naming the field', () => {
+      for (const bad of ['', 'P', 'PT', 'P1DT', 'PT1X', 'one hour']) {
+        assert.throws(
+          () => parseIsoDurationTolerant(bad, 'period'),
+          /period is not an ISO 8601 duration/,
+          bad,
+        );
+      }
+    });
   });
 });

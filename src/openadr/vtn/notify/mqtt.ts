@@ -31,6 +31,17 @@ export interface MqttOptions {
    */
   venAuthentication?: Record<string, unknown>;
   reconnectPeriodMs?: number;
+  /**
+   * For an mqtts:// or wss:// broker: a private CA to verify it, and a client certificate when the
+   * broker asks for one. Default: the broker's certificate verified against the well-known CAs.
+   */
+  tls?: {
+    ca?: string | Buffer | Array<string | Buffer>;
+    cert?: string | Buffer;
+    key?: string | Buffer;
+    passphrase?: string;
+    rejectUnauthorized?: boolean;
+  };
 }
 
 export const DEFAULT_MQTT_PREFIX = 'OpenADR/3.1.0';
@@ -86,7 +97,16 @@ export class MqttNotifier {
       connectTimeout: 5000,
       clean: true,
       queueQoSZero: false,
-    });
+      ...(this.options.tls
+        ? {
+            ca: this.options.tls.ca,
+            cert: this.options.tls.cert,
+            key: this.options.tls.key,
+            passphrase: this.options.tls.passphrase,
+            rejectUnauthorized: this.options.tls.rejectUnauthorized !== false,
+          }
+        : {}),
+    } as mqtt.IClientOptions);
     // mqtt.js reconnects by itself; errors are reported, never thrown.
     this.client.on('error', (err) => this.onError(err));
     this.service.on('change', this.listener);

@@ -2,6 +2,7 @@
  * The embedded store: one SQLite file (better-sqlite3 12) or `:memory:` for tests.
  * WAL journal with synchronous=FULL: a write acknowledged to a client is on disk, so it survives
  * `kill -9` (and power loss). Every change is one transaction including its outbox rows.
+ * The schema is versioned: the files in `migrations/sqlite/`, applied on open (see migrate.ts).
  */
 import fs from 'fs';
 import path from 'path';
@@ -16,6 +17,13 @@ import {
   UniqueViolation,
   type VtnStore,
 } from './store';
+import {
+  loadMigrations,
+  type Migration,
+  MigrationError,
+  type MigrationResult,
+  runMigrationsSync,
+} from './migrate';
 
 interface ObjectRow {
   seq: number;
@@ -42,38 +50,91 @@ interface OutboxRow {
   created_at: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS objects (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  type TEXT NOT NULL,
-  id TEXT NOT NULL,
-  owner TEXT,
-  name TEXT,
-  scope TEXT NOT NULL DEFAULT '',
-  ref TEXT NOT NULL DEFAULT '',
-  targeted INTEGER NOT NULL DEFAULT 0,
-  body TEXT NOT NULL,
-  UNIQUE (type, id)
+/** Append only: a released migration is never edited, a change is a new file. */
+export const SQLITE_MIGRATIONS: Migration[] = loadMigrations(path.join(__dirname, 'migrations', 'sqlite'));
+
+const PREPARE = `
+CREATE TABLE IF NOT EXISTS vtn_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  sha256 TEXT,
+  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
-CREATE UNIQUE INDEX IF NOT EXISTS objects_name ON objects (type, scope, name) WHERE name IS NOT NULL;
-CREATE INDEX IF NOT EXISTS objects_scope ON objects (type, scope, seq);
-CREATE INDEX IF NOT EXISTS objects_ref ON objects (type, ref, seq);
-CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  subscription_id TEXT NOT NULL,
-  callback_url TEXT NOT NULL,
-  bearer_token TEXT,
-  body TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  state TEXT NOT NULL DEFAULT 'pending',
-  last_error TEXT,
-  created_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
-CREATE INDEX IF NOT EXISTS outbox_subscription ON outbox (subscription_id, state);
 `;
+
+/** Tables and indexes by name → the SQL that created them (SQLite keeps it as written). */
+function schemaOf(db: Database.Database): Map<string, string> {
+  const rows = db
+    .prepare<[], { name: string; sql: string | null }>(
+      "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name <> 'vtn_migrations'",
+    )
+    .all();
+  return new Map(rows.map((r) => [r.name, r.sql ?? '']));
+}
+
+let version1: Map<string, string> | undefined;
+
+/**
+ * A file written before schema versions (release 0.1.0) has version 1's tables and no record of
+ * them: recognised by having exactly version 1's tables and indexes. 0 when it has none of them
+ * (a new file); anything in between is not a store this VTN can upgrade.
+ */
+function unrecordedVersion(db: Database.Database, label: string): number {
+  if (!version1) {
+    const scratch = new Database(':memory:');
+    scratch.exec(SQLITE_MIGRATIONS[0].sql);
+    version1 = schemaOf(scratch);
+    scratch.close();
+  }
+  const found = schemaOf(db);
+  const present = [...version1.keys()].filter((name) => found.has(name));
+  if (present.length === 0) return 0;
+  const missing = [...version1.keys()].filter((name) => !found.has(name));
+  const changed = present.filter((name) => found.get(name) !== version1!.get(name));
+  if (missing.length === 0 && changed.length === 0) return 1;
+  const what = [
+    changed.length ? `changed: ${changed.join(', ')}` : '',
+    missing.length ? `missing: ${missing.join(', ')}` : '',
+  ];
+  throw new MigrationError(
+    `${label} has VTN tables without a schema version, and they are not those of release 0.1.0 ` +
+      `(${what.filter(Boolean).join('; ')}): not a store this VTN can upgrade`,
+  );
+}
+
+/**
+ * Bring an open SQLite database to `migrations` (each in a transaction of its own). A second
+ * process upgrading the same file waits for the write lock (busy_timeout) and skips what the first
+ * applied.
+ */
+export function migrateSqlite(
+  db: Database.Database,
+  label: string,
+  migrations: readonly Migration[] = SQLITE_MIGRATIONS,
+): MigrationResult {
+  return runMigrationsSync(
+    {
+      label,
+      exec: (sql) => void db.exec(sql),
+      query: <R>(sql: string, params: unknown[] = []) => {
+        // The runner's statements use $1, $2… once each and in order, so SQLite's `?` binds the same.
+        const stmt = db.prepare(sql.replace(/\$\d+/g, '?'));
+        return (stmt.reader ? stmt.all(...params) : (stmt.run(...params), [])) as R[];
+      },
+      prepareSql: PREPARE,
+      beginSql: 'BEGIN IMMEDIATE',
+      rollback: () => {
+        try {
+          if (db.inTransaction) db.exec('ROLLBACK');
+        } catch {
+          // SQLite has already rolled back (it does on some errors): nothing is left to undo
+        }
+      },
+      unrecordedVersion: () => unrecordedVersion(db, label),
+    },
+    migrations,
+  );
+}
 
 /** Parsed bodies by `type:id`, so a VEN polling a page does not re-parse every stored object. */
 const CACHE_LIMIT = 20_000;
@@ -112,7 +173,12 @@ export class SqliteStore implements VtnStore {
     if (file !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    try {
+      migrateSqlite(this.db, file);
+    } catch (err) {
+      this.db.close(); // a refused file is left alone, not held open
+      throw err;
+    }
     const db = this.db;
     this.stmts = {
       get: db.prepare<[string, string], ObjectRow>('SELECT * FROM objects WHERE type = ? AND id = ?'),
@@ -198,6 +264,14 @@ export class SqliteStore implements VtnStore {
         return body;
       },
     };
+  }
+
+  /** The migrations applied to this file, oldest first. */
+  async schemaVersions(): Promise<number[]> {
+    return this.db
+      .prepare<[], { version: number }>('SELECT version FROM vtn_migrations ORDER BY version')
+      .all()
+      .map((r) => r.version);
   }
 
   async get(type: ObjectType, id: string): Promise<StoredObject | undefined> {

@@ -2,7 +2,7 @@
  * The 3.1.0 view of the VTN's objects. The store keeps every object in its 3.0.1 shape (the
  * service's rules work on that); these functions turn a 3.1.0 request into a 3.0.1 body plus
  * the 3.1-only fields kept beside it, and a stored body back into the 3.1.0 shape. Each
- * mapping choice is listed in the README ("OpenADR 3.1.0 beside 3.0.1").
+ * mapping choice is listed in docs/vtn.md ("OpenADR 3.1.0 beside 3.0.1").
  */
 import type { OpenAdrSpec } from '../../spec';
 import type { KindName } from '../kinds';
