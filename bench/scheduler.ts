@@ -169,7 +169,7 @@ function main(): void {
   let scipyMs: number | undefined;
   const python = findPython(['numpy', 'scipy'], false);
   if (python) {
-    const script = path.join(__dirname, '..', 'test', 'fixtures', 'scheduling', 'seed_runner.py');
+    const script = path.join(__dirname, '..', 'test', 'fixtures', 'scheduling', 'reference_runner.py');
     const r = spawnSync(python, [script, '--bench', '96', '50'], { encoding: 'utf8' });
     if (r.status === 0) scipyMs = (JSON.parse(r.stdout) as { median_ms: number }).median_ms;
     else console.log(`scipy benchmark failed: ${r.stderr.slice(-300)}`);

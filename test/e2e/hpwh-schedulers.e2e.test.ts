@@ -1,6 +1,6 @@
 /**
  * Both scheduler nodes in a real Node-RED process, loaded as an installed module: inject prices
- * (a plain array with msg.soc, and the seed's OpenADR event), read the schedules, statuses and
+ * (a plain array with msg.soc, and the reference implementation's OpenADR event), read the schedules, statuses and
  * any errors back over HTTP.
  */
 import assert from 'assert';

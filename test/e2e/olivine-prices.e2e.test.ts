@@ -139,10 +139,10 @@ describe('e2e: olivine-prices in a real Node-RED process', function () {
       'prices from the API',
     );
     assert.strictEqual(afterLive.outputs[0].priceSource, 'api');
-    const seed = JSON.parse(
+    const sampleEvent = JSON.parse(
       fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8'),
     );
-    assert.strictEqual(JSON.stringify(afterLive.payloads['from-api']), JSON.stringify(seed));
+    assert.strictEqual(JSON.stringify(afterLive.payloads['from-api']), JSON.stringify(sampleEvent));
     assert.strictEqual(server.hits('/simple'), 1);
 
     await red.inject('inj-down');

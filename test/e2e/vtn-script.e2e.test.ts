@@ -1,4 +1,4 @@
-/** `npm run vtn` (scripts/vtn.js): the standalone VTN serves the seed's demo clients and stops on SIGTERM. */
+/** `npm run vtn` (scripts/vtn.js): the standalone VTN serves the demo clients and stops on SIGTERM. */
 import assert from 'assert';
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import crypto from 'crypto';
@@ -50,7 +50,7 @@ describe('e2e: npm run vtn', function () {
       });
       const token = ((await r.json()) as { access_token: string }).access_token;
       const programs = await fetch(`${base}/programs`, { headers: { Authorization: `Bearer ${token}` } });
-      assert.deepStrictEqual(await programs.json(), [], 'the seed: "Expected response: []"');
+      assert.deepStrictEqual(await programs.json(), [], 'a fresh VTN has no programs');
     } finally {
       child.kill('SIGTERM');
     }

@@ -8,7 +8,7 @@ const heuristicNode = builtNode('hpwh-heuristic-scheduler');
 describe('nodes: hpwh-heuristic-scheduler', () => {
   afterEach(() => helper.unload());
 
-  it('sends the seed greedy’s schedule for msg.params, with signals and savings', async () => {
+  it('sends the reference greedy’s schedule for msg.params, with signals and savings', async () => {
     const t = await loadScheduler(heuristicNode, 'hpwh-heuristic-scheduler');
     const params = {
       price: [0.3, 0.1, 0.2, 0.4, 0.15, 0.35],
@@ -37,7 +37,7 @@ describe('nodes: hpwh-heuristic-scheduler', () => {
     assert.match(t.statuses.at(-1)!.text!, / · 6 intervals$/);
   });
 
-  it('warns when the seed’s greedy claims converged but breaks a limit (tank starting above capacity)', async () => {
+  it('warns when the reference greedy claims converged but breaks a limit (tank starting above capacity)', async () => {
     const t = await loadScheduler(heuristicNode, 'hpwh-heuristic-scheduler', { horizon: 'all' });
     const msg = await t.send({ payload: [0.1, 0.2, 0.3], soc: 15, start: '2026-03-01T00:00:00Z' });
     assert.strictEqual(msg.payload.converged, true);

@@ -7,15 +7,15 @@ import { builtNode, helper, repoRoot } from '../support/node-helper';
 import { loadScheduler, quiet } from './scheduler-support';
 
 const lpNode = builtNode('hpwh-lp-scheduler');
-const SEED_PRICES = [
+const REFERENCE_PRICES = [
   0.12266, 0.1215, 0.1199, 0.11809, 0.12066, 0.11821, 0.1178, 0.11823, 0.12151, 0.12692, 0.12514, 0.12257,
   0.12292, 0.12003, 0.11663, 0.11496, 0.11353, 0.11191, 0.10918, 0.11637, 0.12448, 0.12548, 0.12511, 0.12492,
 ];
-const seedParams = {
+const snakeCaseParams = {
   n: 24,
-  price: SEED_PRICES,
-  load: SEED_PRICES.map(() => 1.5),
-  cop: SEED_PRICES.map(() => 3),
+  price: REFERENCE_PRICES,
+  load: REFERENCE_PRICES.map(() => 1.5),
+  cop: REFERENCE_PRICES.map(() => 3),
   initial_soc: 6,
   min_storage_capacity: 1,
   max_storage_capacity: 12,
@@ -52,10 +52,10 @@ describe('nodes: hpwh-lp-scheduler', () => {
     );
   });
 
-  it("takes the seed's snake_case msg.params and finds its notebook optimum, with either engine", async () => {
+  it("takes the reference implementation's snake_case msg.params and finds its notebook optimum, with either engine", async () => {
     for (const engine of ['exact', 'javascript-lp-solver']) {
       const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', { engine });
-      const msg = await t.send({ params: seedParams });
+      const msg = await t.send({ params: snakeCaseParams });
       assert.ok(Math.abs(msg.payload.totalCost - 1.190635) < 1e-9, `${engine}: ${msg.payload.totalCost}`);
       assert.strictEqual(msg.payload.engine, engine);
       assert.strictEqual(msg.payload.intervals.length, 24);
@@ -63,7 +63,7 @@ describe('nodes: hpwh-lp-scheduler', () => {
     }
   });
 
-  it('reads the seed’s OpenADR event and a VEN timeline', async () => {
+  it('reads the reference implementation’s OpenADR event and a VEN timeline', async () => {
     const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', whole);
     const event = JSON.parse(
       fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8'),
@@ -135,7 +135,7 @@ describe('nodes: hpwh-lp-scheduler', () => {
     );
   });
 
-  it('infeasible: the seed fallback, converged false, a warning and a yellow status', async () => {
+  it('infeasible: the reference fallback, converged false, a warning and a yellow status', async () => {
     const t = await loadScheduler(lpNode, 'hpwh-lp-scheduler', whole);
     const msg = await t.send({ payload: [0.1, 0.2], load: [9, 9], soc: 1, start: '2026-03-01T00:00:00Z' });
     assert.strictEqual(msg.payload.converged, false);
@@ -154,7 +154,7 @@ describe('nodes: hpwh-lp-scheduler', () => {
     assert.strictEqual(t.statuses.at(-1)?.fill, 'red');
     assert.match(await t.fail({ payload: [0.1, 0.2], load: [1] }), /msg.load must be 2 numbers/);
     assert.match(await t.fail({ payload: [0.1], soc: 'full' }), /msg.soc must be the tank's energy in kWh/);
-    assert.match(await t.fail({ params: { ...seedParams, cop: 0 } }), /cop: must be > 0/);
+    assert.match(await t.fail({ params: { ...snakeCaseParams, cop: 0 } }), /cop: must be > 0/);
     assert.match(
       await t.fail({ payload: [{ start: 'x', end: 'y', price: 1 }] }),
       /msg.payload\[0\].start must be a date/,

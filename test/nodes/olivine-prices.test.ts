@@ -11,7 +11,7 @@ import { PriceServer, startPriceServer } from '../support/price-server';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const olivineNode = builtNode('olivine-prices');
-const seedEvent = JSON.parse(
+const sampleEvent = JSON.parse(
   fs.readFileSync(path.join(repoRoot, 'sample_data', 'event_pricing.json'), 'utf8'),
 );
 
@@ -127,12 +127,12 @@ describe('nodes: olivine-prices', () => {
     );
   });
 
-  it("turns the simple shape into exactly the seed's event_pricing.json", async () => {
+  it("turns the simple shape into exactly the reference implementation's event_pricing.json", async () => {
     const { subject, out } = await load({ url: `${server.url}/simple` });
     const got = nextMessage<Out>(out);
     subject.receive({});
     const msg = await got;
-    assert.strictEqual(JSON.stringify(msg.payload), JSON.stringify(seedEvent));
+    assert.strictEqual(JSON.stringify(msg.payload), JSON.stringify(sampleEvent));
     assert.strictEqual(msg.eventID, '2026-02-17');
   });
 
@@ -144,7 +144,7 @@ describe('nodes: olivine-prices', () => {
     const got = nextMessage<Out>(out);
     subject.receive({});
     const msg = await got;
-    assert.deepStrictEqual(msg.payload, seedEvent);
+    assert.deepStrictEqual(msg.payload, sampleEvent);
     assert.strictEqual(msg.prices.length, 13);
   });
 
@@ -281,7 +281,7 @@ describe('nodes: olivine-prices', () => {
     subject.receive({});
     const msg = await got;
     assert.strictEqual(msg.priceSource, 'sample');
-    assert.strictEqual(JSON.stringify(msg.payload), JSON.stringify(seedEvent));
+    assert.strictEqual(JSON.stringify(msg.payload), JSON.stringify(sampleEvent));
   });
 
   it('an unreadable fallback is an error that names both failures', async () => {

@@ -1,6 +1,6 @@
 /**
  * A Python 3 interpreter with given modules (numpy, scipy) for tests that compare our port with
- * the seed's Python. Tries $PYTHON, `python3` on PATH and Debian's /usr/bin/python3; when none has
+ * the reference implementation's Python. Tries $PYTHON, `python3` on PATH and Debian's /usr/bin/python3; when none has
  * the modules and we are root on Debian, installs `python3-numpy` / `python3-scipy` with apt-get.
  * Otherwise the test is skipped with the reason — except under CI=true, where it fails.
  */

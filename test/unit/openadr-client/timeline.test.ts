@@ -30,7 +30,7 @@ const hourly = (startIso: string, prices: number[], ids?: number[]): OpenAdrEven
 describe('eventsToPriceTimeline', () => {
   const early = '2026-01-01T00:00:00Z';
 
-  it('turns the seed sample event into 13 hourly slots with units, currency and ids', () => {
+  it('turns the bundled sample event into 13 hourly slots with units, currency and ids', () => {
     const sample = JSON.parse(
       fs.readFileSync(path.join(packageRoot(), 'sample_data', 'event_pricing.json'), 'utf8'),
     ) as OpenAdrEvent;

@@ -10,7 +10,7 @@ import { parseOlivinePrices } from '../../../src/pricing/olivine';
 import { PriceFormatError } from '../../../src/pricing/json-path';
 import { fetchPriceText, PriceFetchError } from '../../../src/pricing/price-fetch';
 import { parseIsoDateTime } from '../../../src/time/datetime';
-import { Json, live, liveIntervals, liveText, mutate, seedEvent, simple } from './olivine-fixtures';
+import { Json, live, liveIntervals, liveText, mutate, sampleEvent, simple } from './olivine-fixtures';
 
 function formatError(body: unknown): PriceFormatError {
   try {
@@ -52,7 +52,7 @@ describe('unit: hostile price bodies', () => {
       );
       assert.strictEqual(e2.path, '$.signalMetadata.intervalDuration', e2.message);
       const e3 = formatError(
-        mutate(seedEvent, (b: Json) => {
+        mutate(sampleEvent, (b: Json) => {
           b.intervalPeriod = { start: '2026-02-17T19:00:00Z', duration: d };
         }),
       );

@@ -5,7 +5,7 @@
 import assert from 'assert';
 import { parseOlivinePrices } from '../../../src/pricing/olivine';
 import { PriceFormatError } from '../../../src/pricing/json-path';
-import { Json, live, liveIntervals, liveText, mutate, seedEvent, simple } from './olivine-fixtures';
+import { Json, live, liveIntervals, liveText, mutate, sampleEvent, simple } from './olivine-fixtures';
 
 interface Case {
   name: string;
@@ -676,7 +676,7 @@ describe('unit: Olivine prices, every rejection', () => {
   });
 
   describe('OpenADR 3 passthrough: validated against spec/openadr3-3.0.1.yaml, then for prices', () => {
-    const eventWith = (change: (e: Json) => void) => () => mutate(seedEvent, change);
+    const eventWith = (change: (e: Json) => void) => () => mutate(sampleEvent, change);
     check([
       {
         name: 'no programID (schema)',
@@ -710,7 +710,7 @@ describe('unit: Olivine prices, every rejection', () => {
       },
       {
         name: 'in an array, the second event',
-        body: () => [seedEvent(), mutate(seedEvent, (e) => delete e.intervals)],
+        body: () => [sampleEvent(), mutate(sampleEvent, (e) => delete e.intervals)],
         path: '$[1]',
         problem: /must have required property 'intervals'/,
       },
@@ -765,8 +765,8 @@ describe('unit: Olivine prices, every rejection', () => {
       {
         name: 'overlapping events',
         body: () => [
-          seedEvent(),
-          mutate(seedEvent, (e) => (e.intervalPeriod.start = '2026-02-18T07:00:00Z')),
+          sampleEvent(),
+          mutate(sampleEvent, (e) => (e.intervalPeriod.start = '2026-02-18T07:00:00Z')),
         ],
         path: '$[1].intervals[0]',
         problem: /overlaps \$\[0\]\.intervals\[12\]/,
@@ -779,7 +779,7 @@ describe('unit: Olivine prices, every rejection', () => {
       },
       {
         name: 'a non-object in an array',
-        body: () => [seedEvent(), 'x'],
+        body: () => [sampleEvent(), 'x'],
         path: '$[1]',
         problem: /must be an object/,
       },

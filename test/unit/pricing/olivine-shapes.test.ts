@@ -12,7 +12,7 @@ import {
   liveFromSimple,
   liveIntervals,
   mutate,
-  seedEvent,
+  sampleEvent,
   simple,
   SIMPLE_FILE,
 } from './olivine-fixtures';
@@ -236,15 +236,15 @@ describe('unit: Olivine prices, accepted inputs', () => {
   });
 
   describe('pricesToOpenAdrEvent', () => {
-    it("turns the simple fixture into exactly the seed's sample_data/event_pricing.json", () => {
+    it("turns the simple fixture into exactly the reference implementation's sample_data/event_pricing.json", () => {
       const event = pricesToOpenAdrEvent(parseOlivinePrices(simple()));
       // Same keys in the same order, same values: byte-identical once serialised.
-      assert.strictEqual(JSON.stringify(event), JSON.stringify(seedEvent()));
+      assert.strictEqual(JSON.stringify(event), JSON.stringify(sampleEvent()));
     });
 
     it('gives the same event for the same prices in the live shape', () => {
       const event = pricesToOpenAdrEvent(parseOlivinePrices(liveFromSimple('2026-02-17')));
-      assert.strictEqual(JSON.stringify(event), JSON.stringify(seedEvent()));
+      assert.strictEqual(JSON.stringify(event), JSON.stringify(sampleEvent()));
     });
 
     it('names the live event etou-dyn-<eventID> and carries all 24 hours', () => {
@@ -314,8 +314,8 @@ describe('unit: Olivine prices, accepted inputs', () => {
   });
 
   describe('OpenADR 3 passthrough', () => {
-    it("accepts the seed's event unchanged and reads its prices", () => {
-      const event = seedEvent();
+    it("accepts the reference implementation's event unchanged and reads its prices", () => {
+      const event = sampleEvent();
       const p = parseOlivinePrices(JSON.stringify(event));
       assert.strictEqual(p.shape, 'openadr3');
       assert.deepStrictEqual(p.openadr, event);
@@ -324,9 +324,9 @@ describe('unit: Olivine prices, accepted inputs', () => {
     });
 
     it('accepts an array of events and orders their intervals by time', () => {
-      const first = seedEvent();
+      const first = sampleEvent();
       const second = {
-        ...seedEvent(),
+        ...sampleEvent(),
         id: 'evt-2',
         intervalPeriod: { start: '2026-02-18T08:00:00Z', duration: 'PT1H' },
       };
@@ -339,7 +339,7 @@ describe('unit: Olivine prices, accepted inputs', () => {
     });
 
     it('reads per-interval periods, which override the event period', () => {
-      const event = seedEvent();
+      const event = sampleEvent();
       event.intervals = [
         {
           id: 0,
@@ -360,7 +360,7 @@ describe('unit: Olivine prices, accepted inputs', () => {
     });
 
     it('warns when the prices are not USD per kWh', () => {
-      const event = seedEvent();
+      const event = sampleEvent();
       event.payloadDescriptors[0].currency = 'EUR';
       const p = parseOlivinePrices(event);
       assert.match(p.warnings[0], /^\$\.payloadDescriptors: prices are EUR per KWH, passed on unchanged/);
@@ -370,7 +370,7 @@ describe('unit: Olivine prices, accepted inputs', () => {
   it('detectPriceShape names the three shapes', () => {
     assert.strictEqual(detectPriceShape(live()), 'live');
     assert.strictEqual(detectPriceShape(simple()), 'simple');
-    assert.strictEqual(detectPriceShape(seedEvent()), 'openadr3');
-    assert.strictEqual(detectPriceShape([seedEvent()]), 'openadr3');
+    assert.strictEqual(detectPriceShape(sampleEvent()), 'openadr3');
+    assert.strictEqual(detectPriceShape([sampleEvent()]), 'openadr3');
   });
 });

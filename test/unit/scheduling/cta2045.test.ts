@@ -7,7 +7,7 @@ import {
 } from '../../../src/scheduling';
 
 describe('scheduling: CTA-2045 mapping', () => {
-  it('maps output fractions with the seed thresholds (0 → Shed, <30 % Normal, <80 % Load Up, else Advanced)', () => {
+  it('maps output fractions with the reference thresholds (0 → Shed, <30 % Normal, <80 % Load Up, else Advanced)', () => {
     const control = [0, 1, 1.35, 2, 3.6, 4.5, 2];
     const signals = toCta2045Signals({ control }, { maxInput: [4.5, 4.5, 4.5, 4.5, 4.5, 4.5, 0] });
     assert.deepStrictEqual(signals, [-1, 0, 1, 1, 2, 2, 0]);
@@ -17,7 +17,7 @@ describe('scheduling: CTA-2045 mapping', () => {
     );
   });
 
-  it('takes custom thresholds, full params or the seed’s max_input', () => {
+  it('takes custom thresholds, full params or the reference implementation’s max_input', () => {
     assert.deepStrictEqual(
       toCta2045Signals({ control: [1, 2, 4] }, { maxInput: 4 }, { loadUp: 0.5, advancedLoadUp: 0.9 }),
       [0, 1, 2],

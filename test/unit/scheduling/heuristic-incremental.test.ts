@@ -2,7 +2,7 @@
  * The incremental heuristic against the straightforward port it replaced (heuristic-reference.ts):
  * the same schedule, costs, tank and converged flag, bit for bit (deepStrictEqual compares numbers
  * with Object.is), on thousands of generated inputs including long horizons. The Python comparison
- * (seed-python.test.ts) then ties both to the original system.
+ * (reference-python.test.ts) then ties both to the original system.
  */
 import assert from 'assert';
 import { normalizeParams, scheduleHeuristic, SchedulerParams } from '../../../src';

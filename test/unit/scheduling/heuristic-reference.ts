@@ -30,7 +30,7 @@ function rankByPrice(price: readonly number[]): number[] {
   return order.sort((a, b) => (price[a] !== price[b] ? (price[a] < price[b] ? -1 : 1) : a - b));
 }
 
-/** The seed's greedy: returns its schedule and converged flag, plus cost, tank, limit check, savings. */
+/** The reference greedy: returns its schedule and converged flag, plus cost, tank, limit check, savings. */
 export function referenceHeuristic(
   params: SchedulerParams | ReferenceParams | NormalizedParams,
 ): ScheduleResult {

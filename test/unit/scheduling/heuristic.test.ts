@@ -12,7 +12,7 @@ const base: SchedulerParams = {
   maxInput: 4,
 };
 
-describe('scheduling: scheduleHeuristic (the seed’s greedy)', () => {
+describe('scheduling: scheduleHeuristic (the reference greedy)', () => {
   it('initial tank covers everything → zeros, converged', () => {
     const r = scheduleHeuristic({ ...base, initialSoc: 6 });
     assert.deepStrictEqual(r.control, [0, 0, 0, 0]);
@@ -29,7 +29,7 @@ describe('scheduling: scheduleHeuristic (the seed’s greedy)', () => {
     assert.deepStrictEqual(r.soc, [1.5, 4.5, 3.5, 2.5, 1.5]);
   });
 
-  it('cannot meet the draw → the seed fallback (maxInput clipped), not converged', () => {
+  it('cannot meet the draw → the reference fallback (maxInput clipped), not converged', () => {
     const r = scheduleHeuristic({ ...base, load: [5, 5, 5, 5] });
     assert.strictEqual(r.converged, false);
     assert.deepStrictEqual(r.control, [4, 4, 4, 4]);
@@ -38,7 +38,7 @@ describe('scheduling: scheduleHeuristic (the seed’s greedy)', () => {
 
   it('says converged while breaking a limit, and the result reports it (tank starting above max)', () => {
     const r = scheduleHeuristic({ ...base, initialSoc: 12 });
-    assert.strictEqual(r.converged, true, 'the seed claims success');
+    assert.strictEqual(r.converged, true, 'the reference claims success');
     assert.strictEqual(r.feasible, false);
     assert.strictEqual(r.violations[0].kind, 'maxStorage');
     assert.match(r.violations[0].message, /interval 0: tank above maxStorage \(11 vs 10\)/);

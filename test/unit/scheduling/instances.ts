@@ -19,8 +19,8 @@ export function prng(seed: number): () => number {
 
 export interface InstanceOptions {
   maxN?: number;
-  /** Keep the seed's conventions: per-interval COP list, no finalSoc (for the Python comparison). */
-  seedCompatible?: boolean;
+  /** Keep the reference implementation's conventions: per-interval COP list, no finalSoc (for the Python comparison). */
+  referenceCompatible?: boolean;
 }
 
 export function randomInstance(seed: number, options: InstanceOptions = {}): SchedulerParams {
@@ -56,7 +56,7 @@ export function randomInstance(seed: number, options: InstanceOptions = {}): Sch
         return round(2 * rnd(), 0.25);
     }
   });
-  const copPerInterval = options.seedCompatible || rnd() < 0.5;
+  const copPerInterval = options.referenceCompatible || rnd() < 0.5;
   const cop = copPerInterval ? Array.from({ length: n }, () => 1.5 + 3 * rnd()) : 2 + 2 * rnd();
   const tankStyle = pick(['normal', 'normal', 'normal', 'tight', 'zero-width', 'outside']);
   const minStorage = round(2 * rnd(), 0.5);
@@ -87,6 +87,6 @@ export function randomInstance(seed: number, options: InstanceOptions = {}): Sch
     minInput,
     maxInput,
   };
-  if (!options.seedCompatible && rnd() < 0.3) params.finalSoc = minStorage + width * rnd();
+  if (!options.referenceCompatible && rnd() < 0.3) params.finalSoc = minStorage + width * rnd();
   return params;
 }

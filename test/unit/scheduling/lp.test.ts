@@ -10,14 +10,14 @@ import {
 } from '../../../src/scheduling';
 import { randomInstance } from './instances';
 
-/** The seed's notebook example (scheduling.md): optimal total cost $1.190635. */
-export const SEED_EXAMPLE_PRICES = [
+/** The reference implementation's notebook example (scheduling.md): optimal total cost $1.190635. */
+export const REFERENCE_EXAMPLE_PRICES = [
   0.12266, 0.1215, 0.1199, 0.11809, 0.12066, 0.11821, 0.1178, 0.11823, 0.12151, 0.12692, 0.12514, 0.12257,
   0.12292, 0.12003, 0.11663, 0.11496, 0.11353, 0.11191, 0.10918, 0.11637, 0.12448, 0.12548, 0.12511, 0.12492,
 ];
-const seedExample: SchedulerParams = {
-  price: SEED_EXAMPLE_PRICES,
-  load: SEED_EXAMPLE_PRICES.map(() => 1.5),
+const referenceExample: SchedulerParams = {
+  price: REFERENCE_EXAMPLE_PRICES,
+  load: REFERENCE_EXAMPLE_PRICES.map(() => 1.5),
   cop: 3,
   initialSoc: 6,
   minStorage: 1,
@@ -31,8 +31,8 @@ const close = (a: number, b: number, rel = 1e-9) =>
 
 describe('scheduling: scheduleLp', () => {
   for (const engine of ['exact', 'javascript-lp-solver'] as const) {
-    it(`${engine}: finds the seed notebook's optimum $1.190635`, () => {
-      const r = scheduleLp(seedExample, { engine });
+    it(`${engine}: finds the reference notebook's optimum $1.190635`, () => {
+      const r = scheduleLp(referenceExample, { engine });
       assert.ok(close(r.totalCost, 1.190635, 1e-12), `total ${r.totalCost}`);
       assert.strictEqual(r.converged, true);
       assert.strictEqual(r.feasible, true);
@@ -119,7 +119,7 @@ describe('scheduling: scheduleLp', () => {
     }
   });
 
-  it('infeasible: converged false, the seed fallback (maxInput clipped against overflow)', () => {
+  it('infeasible: converged false, the reference fallback (maxInput clipped against overflow)', () => {
     const params: SchedulerParams = {
       price: [0.1, 0.2, 0.3],
       load: [5, 5, 5],
@@ -143,31 +143,31 @@ describe('scheduling: scheduleLp', () => {
   });
 
   it('finalSoc: the plan leaves at least that much in the tank, at the least cost that does', () => {
-    const base = scheduleLp(seedExample);
+    const base = scheduleLp(referenceExample);
     assert.ok(close(base.soc[24], 1, 1e-9), 'positive prices drain the tank to the reserve');
-    const r = scheduleLp({ ...seedExample, finalSoc: 6 });
+    const r = scheduleLp({ ...referenceExample, finalSoc: 6 });
     assert.ok(r.soc[24] >= 6 - 1e-9);
     assert.ok(r.totalCost > base.totalCost);
-    const lp = scheduleLp({ ...seedExample, finalSoc: 6 }, { engine: 'javascript-lp-solver' });
+    const lp = scheduleLp({ ...referenceExample, finalSoc: 6 }, { engine: 'javascript-lp-solver' });
     assert.ok(close(r.totalCost, lp.totalCost));
-    const impossible = scheduleLp({ ...seedExample, finalSoc: 13 });
+    const impossible = scheduleLp({ ...referenceExample, finalSoc: 13 });
     assert.strictEqual(impossible.converged, false);
     assert.ok(impossible.violations.some((v) => v.kind === 'finalSoc'));
   });
 
   it('negative prices fill the tank; zero draw with positive prices heats nothing', () => {
-    const negative = scheduleLp({ ...seedExample, price: seedExample.price.map(() => -0.05) });
+    const negative = scheduleLp({ ...referenceExample, price: referenceExample.price.map(() => -0.05) });
     assert.ok(close(negative.soc[24], 12, 1e-9), 'ends full');
-    const idle = scheduleLp({ ...seedExample, load: seedExample.price.map(() => 0) });
+    const idle = scheduleLp({ ...referenceExample, load: referenceExample.price.map(() => 0) });
     assert.deepStrictEqual(
       idle.control,
-      seedExample.price.map(() => 0),
+      referenceExample.price.map(() => 0),
     );
     assert.strictEqual(idle.totalCost, 0);
   });
 
   it('isFeasible agrees with the solver on tight tanks (min = max storage)', () => {
-    const tight = { ...seedExample, minStorage: 6, maxStorage: 6 };
+    const tight = { ...referenceExample, minStorage: 6, maxStorage: 6 };
     assert.strictEqual(isFeasible(normalizeParams(tight)), true);
     const r = scheduleLp(tight);
     assert.deepStrictEqual(r.control, tight.load);
@@ -177,7 +177,7 @@ describe('scheduling: scheduleLp', () => {
   });
 
   it('reports savings against the just-in-time baseline', () => {
-    const r = scheduleLp(seedExample);
+    const r = scheduleLp(referenceExample);
     assert.ok(r.baselineCost > r.totalCost);
     assert.ok(close(r.savings, r.baselineCost - r.totalCost, 1e-15));
     assert.ok(close(r.savingsPercent!, (100 * r.savings) / r.baselineCost, 1e-15));
@@ -200,6 +200,6 @@ describe('scheduling: scheduleLp', () => {
   });
 
   it('rejects an unknown engine', () => {
-    assert.throws(() => scheduleLp(seedExample, { engine: 'highs' as never }), /unknown engine "highs"/);
+    assert.throws(() => scheduleLp(referenceExample, { engine: 'highs' as never }), /unknown engine "highs"/);
   });
 });

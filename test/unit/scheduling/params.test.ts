@@ -34,8 +34,8 @@ describe('scheduling: parameters', () => {
     assert.strictEqual(p.n, 3);
   });
 
-  it("accepts the seed's snake_case dict and gives the same schedule", () => {
-    const seed = {
+  it("accepts the reference implementation's snake_case dict and gives the same schedule", () => {
+    const snake = {
       n: 3,
       price: good.price,
       load: good.load,
@@ -48,11 +48,11 @@ describe('scheduling: parameters', () => {
       interval_hours: 0.25,
       final_soc: 2,
     };
-    const p = normalizeParams(seed);
+    const p = normalizeParams(snake);
     assert.strictEqual(p.initialSoc, 5);
     assert.strictEqual(p.intervalHours, 0.25);
     assert.strictEqual(p.finalSoc, 2);
-    assert.deepStrictEqual(scheduleLp(seed).control, scheduleLp({ ...good, finalSoc: 2 }).control);
+    assert.deepStrictEqual(scheduleLp(snake).control, scheduleLp({ ...good, finalSoc: 2 }).control);
   });
 
   it('names the field in every error', () => {

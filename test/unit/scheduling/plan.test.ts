@@ -18,7 +18,7 @@ const hourly = (start: string, prices: number[]): PriceInterval[] =>
   toPriceTimeline(prices, { start, intervalHours: 1 });
 
 describe('scheduling: timelines, draw profiles and planFrom', () => {
-  it('reads the seed’s OpenADR event (sample_data/event_pricing.json)', () => {
+  it('reads the reference implementation’s OpenADR event (sample_data/event_pricing.json)', () => {
     const event = JSON.parse(
       fs.readFileSync(path.join(packageRoot(), 'sample_data', 'event_pricing.json'), 'utf8'),
     );

@@ -1,6 +1,6 @@
 /**
- * Faithfulness to the seed: the seed's Python schedulers (rewritten from scheduling.md in
- * test/fixtures/scheduling/seed_*.py) and our port run on the same generated inputs.
+ * Faithful to the Annex 96 hot-water reference implementation: its Python schedulers (restated in
+ * test/fixtures/scheduling/reference_*.py) and our port run on the same generated inputs.
  * Needs python3 with numpy (and scipy for the LP); under CI=true their absence is a failure.
  */
 import assert from 'assert';
@@ -17,10 +17,10 @@ import { repoRoot } from '../../support/node-helper';
 import { requirePython, runPythonJson } from '../../support/python';
 import { prng, randomInstance } from './instances';
 
-const runner = path.join(repoRoot, 'test', 'fixtures', 'scheduling', 'seed_runner.py');
+const runner = path.join(repoRoot, 'test', 'fixtures', 'scheduling', 'reference_runner.py');
 
-/** The seed's dict: snake_case, n, per-interval cop list. */
-function toSeed(params: SchedulerParams): Record<string, unknown> {
+/** The reference implementation's dict: snake_case, n, per-interval cop list. */
+function toReference(params: SchedulerParams): Record<string, unknown> {
   const p = normalizeParams(params);
   return {
     n: p.n,
@@ -35,34 +35,34 @@ function toSeed(params: SchedulerParams): Record<string, unknown> {
   };
 }
 
-interface SeedSchedule {
+interface ReferenceSchedule {
   control: number[];
   cost: number[];
   converged: boolean;
 }
 
-describe('scheduling: the same answers as the seed’s Python', function () {
+describe('scheduling: the same answers as the reference implementation’s Python', function () {
   this.timeout(120000);
 
   it('heuristic: identical schedule, costs and converged flag on 1,500 generated inputs', function () {
     const python = requirePython(this, ['numpy']);
     const instances = Array.from({ length: 1500 }, (_, i) =>
-      randomInstance(10_000 + i, { maxN: 48, seedCompatible: true }),
+      randomInstance(10_000 + i, { maxN: 48, referenceCompatible: true }),
     );
-    const seed = runPythonJson<SeedSchedule[]>(python, runner, {
-      cases: instances.map((params) => ({ kind: 'heuristic', params: toSeed(params) })),
+    const theirs = runPythonJson<ReferenceSchedule[]>(python, runner, {
+      cases: instances.map((params) => ({ kind: 'heuristic', params: toReference(params) })),
     });
     let converged = 0;
     let claimedButBroken = 0;
     instances.forEach((params, i) => {
-      const ours = scheduleHeuristic(toSeed(params) as never);
-      assert.deepStrictEqual(ours.control, seed[i].control, `instance ${10_000 + i}: schedule`);
-      assert.deepStrictEqual(ours.cost, seed[i].cost, `instance ${10_000 + i}: costs`);
-      assert.strictEqual(ours.converged, seed[i].converged, `instance ${10_000 + i}: converged`);
+      const ours = scheduleHeuristic(toReference(params) as never);
+      assert.deepStrictEqual(ours.control, theirs[i].control, `instance ${10_000 + i}: schedule`);
+      assert.deepStrictEqual(ours.cost, theirs[i].cost, `instance ${10_000 + i}: costs`);
+      assert.strictEqual(ours.converged, theirs[i].converged, `instance ${10_000 + i}: converged`);
       if (ours.converged) converged++;
       if (ours.converged && !ours.feasible) claimedButBroken++;
     });
-    // Both outcomes occur, and so does the seed's "converged but breaks a limit".
+    // Both outcomes occur, and so does the reference implementation's "converged but breaks a limit".
     assert.ok(converged > 300 && converged < 1400, `converged ${converged}`);
     assert.ok(claimedButBroken > 10, `converged-but-infeasible ${claimedButBroken}`);
   });
@@ -70,25 +70,25 @@ describe('scheduling: the same answers as the seed’s Python', function () {
   it('LP: same converged flag and the same optimal cost (1e-9 relative) as scipy HiGHS on 500 inputs', function () {
     const python = requirePython(this, ['numpy', 'scipy']);
     const instances = Array.from({ length: 500 }, (_, i) =>
-      randomInstance(20_000 + i, { maxN: 48, seedCompatible: true }),
+      randomInstance(20_000 + i, { maxN: 48, referenceCompatible: true }),
     );
-    const seed = runPythonJson<SeedSchedule[]>(python, runner, {
-      cases: instances.map((params) => ({ kind: 'lp', params: toSeed(params) })),
+    const theirs = runPythonJson<ReferenceSchedule[]>(python, runner, {
+      cases: instances.map((params) => ({ kind: 'lp', params: toReference(params) })),
     });
     let feasible = 0;
     instances.forEach((params, i) => {
       const ours = scheduleLp(params);
-      assert.strictEqual(ours.converged, seed[i].converged, `instance ${20_000 + i}: converged`);
-      const seedTotal = seed[i].cost.reduce((a, b) => a + b, 0);
+      assert.strictEqual(ours.converged, theirs[i].converged, `instance ${20_000 + i}: converged`);
+      const referenceTotal = theirs[i].cost.reduce((a, b) => a + b, 0);
       if (!ours.converged) {
-        assert.deepStrictEqual(ours.control, seed[i].control, `instance ${20_000 + i}: fallback`);
+        assert.deepStrictEqual(ours.control, theirs[i].control, `instance ${20_000 + i}: fallback`);
         return;
       }
       feasible++;
-      const tol = 1e-9 * Math.max(1, Math.abs(seedTotal));
+      const tol = 1e-9 * Math.max(1, Math.abs(referenceTotal));
       assert.ok(
-        Math.abs(ours.totalCost - seedTotal) <= tol,
-        `instance ${20_000 + i}: ${ours.totalCost} vs ${seedTotal}`,
+        Math.abs(ours.totalCost - referenceTotal) <= tol,
+        `instance ${20_000 + i}: ${ours.totalCost} vs ${referenceTotal}`,
       );
     });
     assert.ok(feasible > 150, `feasible ${feasible}`);
@@ -108,11 +108,11 @@ describe('scheduling: the same answers as the seed’s Python', function () {
       );
       return { kind: 'signals', control, max_input: maxInput, n };
     });
-    const seed = runPythonJson<Array<{ signals: number[] }>>(python, runner, { cases });
+    const theirs = runPythonJson<Array<{ signals: number[] }>>(python, runner, { cases });
     cases.forEach((c, i) => {
       assert.deepStrictEqual(
         toCta2045Signals({ control: c.control }, { maxInput: c.max_input }),
-        seed[i].signals,
+        theirs[i].signals,
       );
     });
   });
@@ -131,7 +131,7 @@ describe('scheduling: the same answers as the seed’s Python', function () {
           : { shed_above: 50 + rnd() * 50, normal_above: 20 + rnd() * 40, load_up_above: rnd() * 30 };
       return { kind: 'prices', prices, thresholds };
     });
-    const seed = runPythonJson<Array<{ signals: number[]; thresholds_used: Record<string, number> }>>(
+    const theirs = runPythonJson<Array<{ signals: number[]; thresholds_used: Record<string, number> }>>(
       python,
       runner,
       {
@@ -140,13 +140,13 @@ describe('scheduling: the same answers as the seed’s Python', function () {
     );
     cases.forEach((c, i) => {
       const ours = pricesToCta2045(c.prices, c.thresholds ?? undefined);
-      assert.deepStrictEqual(ours.signals, seed[i].signals, `case ${i}`);
+      assert.deepStrictEqual(ours.signals, theirs[i].signals, `case ${i}`);
       assert.deepStrictEqual(
         ours.thresholdsUsed,
         {
-          shedAbove: seed[i].thresholds_used.shed_above,
-          normalAbove: seed[i].thresholds_used.normal_above,
-          loadUpAbove: seed[i].thresholds_used.load_up_above,
+          shedAbove: theirs[i].thresholds_used.shed_above,
+          normalAbove: theirs[i].thresholds_used.normal_above,
+          loadUpAbove: theirs[i].thresholds_used.load_up_above,
         },
         `case ${i}`,
       );
