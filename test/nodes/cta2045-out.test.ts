@@ -181,8 +181,15 @@ describe('nodes: cta2045-port + cta2045-out with the simulated water heater', fu
   it('an error status stays red when the schedule moves on, until a later valid message replaces it', async () => {
     const { out, statuses, results } = await load();
     const now = Date.now();
-    const boundary = now + 400;
+    // Far enough ahead that the rejected message below surely comes before the boundary, even on a
+    // busy machine; the Load Up it brings is awaited from the start so it cannot be missed.
+    const boundary = now + 2000;
     const first = nextWhere<{ payload: { command: string } }>(results, (m) => m.payload.command === 'shed');
+    const loadUp = nextWhere<{ payload: { command: string } }>(
+      results,
+      (m) => m.payload.command === 'loadup',
+    );
+    loadUp.catch(() => undefined); // awaited below; a failure before then must not go unhandled
     out.receive({
       payload: {
         intervals: [
@@ -201,11 +208,8 @@ describe('nodes: cta2045-port + cta2045-out with the simulated water heater', fu
     out.receive({ payload: 'explode' });
     await caught;
     assert.strictEqual(statuses.at(-1)?.fill, 'red');
+    assert.ok(Date.now() < boundary, 'the rejected message came before the boundary');
     // The boundary: Load Up goes out (an update unrelated to the rejected message).
-    const loadUp = nextWhere<{ payload: { command: string } }>(
-      results,
-      (m) => m.payload.command === 'loadup',
-    );
     await loadUp;
     await new Promise((r) => setTimeout(r, 200));
     assert.strictEqual(statuses.at(-1)?.fill, 'red', `still red, not "${statuses.at(-1)?.text}"`);
