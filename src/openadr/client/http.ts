@@ -41,8 +41,13 @@ const CLOSED_CODES = new Set(['UND_ERR_DESTROYED', 'UND_ERR_CLOSED']);
 export class HttpExchange {
   private readonly agent: Agent | undefined;
   private readonly doFetch: typeof fetch;
-  /** close() was called: new requests are refused, those already running may finish. */
+  /**
+   * close() was called: new requests are refused; those already running may finish their try,
+   * but are not tried again, and a failure ends as kind 'closed'.
+   */
   private closing = false;
+  /** Aborted when close() begins: cuts short a running request's wait before its next try. */
+  private readonly closingController = new AbortController();
   /** The pool is closed: every exchange is refused. */
   private closed = false;
   /** Requests that began before close(): close() waits for them (bounded). */
@@ -105,9 +110,11 @@ export class HttpExchange {
 
   /**
    * Run one request (all its exchanges: token, retries) unless the client is closing. A request
-   * that began before close() may finish: a node stopping in the same redeploy as its connection
-   * (Node-RED stops nodes before their config nodes, in one go) still deletes its webhook
-   * subscription. One that begins after it ends as kind 'closed'.
+   * that began before close() may finish its try: a node stopping in the same redeploy as its
+   * connection (Node-RED stops nodes before their config nodes, in one go) still deletes its
+   * webhook subscription. It is not tried again, and a failure ends as kind 'closed': a redeploy
+   * that stops the VTN and this connection together is not a fault to report. One that begins
+   * after close() ends as kind 'closed'.
    */
   run<T>(method: string, url: string, label: string, request: () => Promise<T>): Promise<T> {
     if (this.closing) return Promise.reject(this.closedError(method, url, label));
@@ -124,6 +131,7 @@ export class HttpExchange {
    */
   async close(graceMs = 3000): Promise<void> {
     this.closing = true;
+    this.closingController.abort();
     if (this.running.size) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -136,6 +144,34 @@ export class HttpExchange {
     await this.agent?.close();
   }
 
+  /** Aborts when close() begins. */
+  get closingSignal(): AbortSignal {
+    return this.closingController.signal;
+  }
+
+  /**
+   * Wait out `pause` (the wait before a retry), or fail as kind 'closed' as soon as close()
+   * begins: the next try would only end that way, and close() should not wait for it.
+   */
+  waitUnlessClosing(pause: Promise<void>, method: string, url: string, label: string): Promise<void> {
+    const signal = this.closingController.signal;
+    if (signal.aborted) return Promise.reject(this.closedError(method, url, label));
+    return new Promise<void>((resolve, reject) => {
+      const onClose = (): void => reject(this.closedError(method, url, label));
+      signal.addEventListener('abort', onClose, { once: true });
+      pause.then(
+        () => {
+          signal.removeEventListener('abort', onClose);
+          resolve();
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onClose);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
   closedError(method: string, url: string, label: string, cause?: unknown): OpenAdrError {
     return new OpenAdrError('closed', `${label}: the connection to the VTN was closed`, {
       method,
@@ -145,6 +181,7 @@ export class HttpExchange {
   }
 
   private async classify(err: unknown, method: string, url: string, label: string): Promise<OpenAdrError> {
+    if (this.closing) return this.closedError(method, url, label, err);
     if (err instanceof AttemptTimeoutError) {
       return new OpenAdrError('timeout', `${label}: no answer within ${this.o.timeoutMs} ms`, {
         method,
@@ -154,8 +191,7 @@ export class HttpExchange {
     }
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     const code = cause?.code ?? (err as { code?: string }).code;
-    if (this.closed || (code !== undefined && CLOSED_CODES.has(code)))
-      return this.closedError(method, url, label, err);
+    if (code !== undefined && CLOSED_CODES.has(code)) return this.closedError(method, url, label, err);
     const tp = tlsProblem(err) ?? (await this.diagnoseTls(url, err));
     if (tp) return tlsError(tp, method, url, label, err);
     const reason = code ?? cause?.message ?? (err as Error).message;

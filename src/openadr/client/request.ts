@@ -73,15 +73,18 @@ export class Requester {
     };
     const idempotent = opts.idempotent ?? method !== 'POST';
     const label = `${method} ${path}`;
-    return this.o.http.run(method, `${this.baseUrl}${path}`, label, () => this.retrying<T>(call, idempotent));
+    const url = `${this.baseUrl}${path}`;
+    return this.o.http.run(method, url, label, () => this.retrying<T>(call, idempotent, url, label));
   }
 
-  private async retrying<T>(call: Call, idempotent: boolean): Promise<T> {
+  private async retrying<T>(call: Call, idempotent: boolean, url: string, label: string): Promise<T> {
     try {
       const result = await withRetry(() => this.attempt(call), {
         policy: this.o.policy,
         decide: (err) => this.decide(err, idempotent),
-        sleep: (ms) => this.o.sleep(ms),
+        // Closing: no further try (the failure is already kind 'closed'), and no wait for one.
+        signal: this.o.http.closingSignal,
+        sleep: (ms) => this.o.http.waitUnlessClosing(this.o.sleep(ms), call.method, url, label),
         onRetry: (n, delay, err) =>
           this.o.log(
             'debug',

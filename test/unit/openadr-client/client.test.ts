@@ -271,6 +271,45 @@ describe('createVenClient against a local fixture VTN', () => {
       });
     });
 
+    it('closed while retrying: no further tries, kind closed, and close() does not wait out the backoff', async () => {
+      // A redeploy stops the VTN and this connection together: the request that was retrying the
+      // stopped VTN is the redeploy's doing, not a fault to report ([error] in the log).
+      const client = venClient(vtn, {
+        retries: 2,
+        backoffMs: 2000,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      });
+      await client.getPrograms();
+      await vtn.stop();
+      const retrying = client.getPrograms().then(
+        () => 'answered',
+        (e: OpenAdrError) => e.kind,
+      );
+      await new Promise((r) => setTimeout(r, 100)); // the first try failed; waiting to retry
+      const closeStarted = Date.now();
+      await client.close();
+      const closeTook = Date.now() - closeStarted;
+      assert.strictEqual(await retrying, 'closed');
+      assert.ok(closeTook < 1000, `close() waited ${closeTook} ms for a backoff that no longer matters`);
+    });
+
+    it('closed while retrying, with the last try due before close() gives up waiting: still kind closed', async () => {
+      const client = venClient(vtn, {
+        retries: 1,
+        backoffMs: 400,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      });
+      await client.getPrograms();
+      await vtn.stop();
+      const retrying = client.getPrograms().then(
+        () => 'answered',
+        (e: OpenAdrError) => e.kind,
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      await client.close();
+      assert.strictEqual(await retrying, 'closed', 'never a network error');
+    });
+
     it('VTN down: network error, unreachable since; recovers by itself when it is back', async () => {
       const client = venClient(vtn, { retries: 1 });
       await client.getPrograms();
