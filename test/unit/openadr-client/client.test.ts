@@ -271,43 +271,42 @@ describe('createVenClient against a local fixture VTN', () => {
       });
     });
 
-    it('closed while retrying: no further tries, kind closed, and close() does not wait out the backoff', async () => {
-      // A redeploy stops the VTN and this connection together: the request that was retrying the
-      // stopped VTN is the redeploy's doing, not a fault to report ([error] in the log).
+    /**
+     * A client with real waits between tries, its VTN just stopped, and a request on its way
+     * through the retries: what that request ends as ('answered' or the error's kind).
+     */
+    async function retryingAStoppedVtn(retries: number, backoffMs: number) {
       const client = venClient(vtn, {
-        retries: 2,
-        backoffMs: 2000,
+        retries,
+        backoffMs,
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       });
       await client.getPrograms();
       await vtn.stop();
-      const retrying = client.getPrograms().then(
+      const outcome = client.getPrograms().then(
         () => 'answered',
         (e: OpenAdrError) => e.kind,
       );
+      return { client, outcome };
+    }
+
+    it('closed while retrying: no further tries, kind closed, and close() does not wait out the backoff', async () => {
+      // A redeploy stops the VTN and this connection together: the request that was retrying the
+      // stopped VTN is the redeploy's doing, not a fault to report ([error] in the log).
+      const { client, outcome } = await retryingAStoppedVtn(2, 2000);
       await new Promise((r) => setTimeout(r, 100)); // the first try failed; waiting to retry
       const closeStarted = Date.now();
       await client.close();
       const closeTook = Date.now() - closeStarted;
-      assert.strictEqual(await retrying, 'closed');
+      assert.strictEqual(await outcome, 'closed');
       assert.ok(closeTook < 1000, `close() waited ${closeTook} ms for a backoff that no longer matters`);
     });
 
     it('closed while retrying, with the last try due before close() gives up waiting: still kind closed', async () => {
-      const client = venClient(vtn, {
-        retries: 1,
-        backoffMs: 400,
-        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      });
-      await client.getPrograms();
-      await vtn.stop();
-      const retrying = client.getPrograms().then(
-        () => 'answered',
-        (e: OpenAdrError) => e.kind,
-      );
+      const { client, outcome } = await retryingAStoppedVtn(1, 400);
       await new Promise((r) => setTimeout(r, 50));
       await client.close();
-      assert.strictEqual(await retrying, 'closed', 'never a network error');
+      assert.strictEqual(await outcome, 'closed', 'never a network error');
     });
 
     it('VTN down: network error, unreachable since; recovers by itself when it is back', async () => {
