@@ -131,29 +131,12 @@ export async function createLan(names: { a?: string; b?: string } = {}): Promise
   }
 
   const run: Lan['run'] = (host, command, args, options = {}) => {
-    // `unshare --uts`: this side's own machine name, as a separate computer would have.
-    const child = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        host.ns,
-        'unshare',
-        '--uts',
-        '--',
-        'sh',
-        '-c',
-        'hostname "$0" && exec "$@"',
-        options.hostname ?? host.hostname,
-        command,
-        ...args,
-      ],
-      {
-        cwd: options.cwd,
-        env: { ...process.env, ...options.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
+    const [ip, ...inHost] = inHostPrefix(host, options.hostname);
+    const child = spawn(ip, [...inHost, command, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     const waiters = new Set<() => void>();
     const onData = (d: Buffer): void => {
@@ -251,19 +234,7 @@ export async function createLan(names: { a?: string; b?: string } = {}): Promise
     run,
     reach,
     nodeRedIn: (host) => ({
-      prefix: [
-        'ip',
-        'netns',
-        'exec',
-        host.ns,
-        'unshare',
-        '--uts',
-        '--',
-        'sh',
-        '-c',
-        'hostname "$0" && exec "$@"',
-        host.hostname,
-      ],
+      prefix: inHostPrefix(host),
       reach: (port) => reach(host, port),
     }),
     ip: (host, ...args) => sh('ip', ['-n', host.ns, ...args]),
@@ -354,6 +325,26 @@ async function waitForFile(file: string, timeoutMs = 5000): Promise<void> {
     if (Date.now() > until) throw new Error(`${file} did not appear within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The command line that runs a command in `host`'s namespace under its own machine name
+ * (`unshare --uts`), as a separate computer would have: append the command and its arguments.
+ */
+function inHostPrefix(host: Host, hostname = host.hostname): string[] {
+  return [
+    'ip',
+    'netns',
+    'exec',
+    host.ns,
+    'unshare',
+    '--uts',
+    '--',
+    'sh',
+    '-c',
+    'hostname "$0" && exec "$@"',
+    hostname,
+  ];
 }
 
 export interface LanCertificates {
